@@ -1,0 +1,25 @@
+//! workspace-tsvi: change the virtual session IP (TSVI) of Huawei Cloud Workspace APP servers
+//! in batches, safely, from Rust, Node and the browser.
+//!
+//! Data flows one way: input is validated ([`validate`], [`config`]), split into batches
+//! ([`batch`]), signed ([`sign`]) and sent through a [`transport::Transport`] by the
+//! [`client::Client`]. Everything but `bindings` and `fetch` is plain Rust that tests natively.
+
+pub mod batch;
+pub mod client;
+pub mod config;
+pub mod error;
+pub mod json;
+pub mod model;
+pub mod sign;
+pub mod transport;
+pub mod validate;
+
+#[cfg(target_arch = "wasm32")]
+mod bindings;
+#[cfg(target_arch = "wasm32")]
+mod fetch;
+
+pub use client::Client;
+pub use config::ClientConfig;
+pub use error::{ApiError, Error};
