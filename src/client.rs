@@ -1,5 +1,9 @@
 //! The Workspace APP calls this tool makes, on top of any [`Transport`].
 //!
+//! Read calls are generic over what the answer is read into: the typed models of
+//! [`crate::model`], or (in the bindings) the host's own parsed object, which keeps every
+//! field the service sent.
+//!
 //! Every call checks its input first and sends nothing when it is wrong. No call is ever
 //! retried here: batch-update-tsvi reboots servers, and whether a retry is safe is the
 //! rollout engine's decision, made with what it can prove about the servers.
@@ -171,8 +175,8 @@ impl<T: Transport> Client<T> {
         Ok(Answer { value: (), request_id: answer.request_id })
     }
 
-    /// `GET /v1/{project_id}/app-servers`, one page.
-    pub async fn list_servers(&self, query: Option<&Value>, signal: Option<&T::Signal>) -> Result<Answer<ListServersResponse>, Error> {
+    /// `GET /v1/{project_id}/app-servers`, one page ([`ListServersResponse`]).
+    pub async fn list_servers<R: DeserializeOwned>(&self, query: Option<&Value>, signal: Option<&T::Signal>) -> Result<Answer<R>, Error> {
         let pairs = validate_query(query, validate::LIST_SERVERS_QUERY).map_err(issues_to_error)?;
         self.call("GET", &self.project_path("app-servers"), &to_query(pairs), None, signal).await
     }
@@ -180,13 +184,13 @@ impl<T: Transport> Client<T> {
     /// Every server matching the filters: the first page at limit 100, then the other pages
     /// `concurrency` at a time. Servers that moved between pages while paging are listed once.
     /// `on_page(loaded, total)` reports progress after each page.
-    pub async fn list_all_servers(
+    pub async fn list_all_servers<R: ServerRecord>(
         &self,
         query: Option<&Value>,
         concurrency: usize,
         signal: Option<&T::Signal>,
         on_page: &dyn Fn(u32, u32),
-    ) -> Result<ListServersResponse, Error> {
+    ) -> Result<Page<R>, Error> {
         if let Some(Value::Object(fields)) = query {
             if let Some((key, _)) = fields.iter().find(|(k, _)| k == "offset" || k == "limit") {
                 return Err(Error::validation(&validate::pointer("", key), "query.paging", "listAllServers sets offset and limit itself"));
@@ -200,19 +204,19 @@ impl<T: Transport> Client<T> {
             q.push(("limit".into(), QueryValue::Int(MAX_PAGE as i64)));
             q
         };
-        let first: Answer<ListServersResponse> = self.call("GET", &path, &page_query(0), None, signal).await?;
+        let first: Answer<Page<R>> = self.call("GET", &path, &page_query(0), None, signal).await?;
         let total = first.value.count;
         let mut items = first.value.items;
         let loaded = std::cell::Cell::new(items.len() as u32);
         on_page(loaded.get(), total);
 
         let offsets: Vec<u32> = (1..total.div_ceil(MAX_PAGE)).map(|page| page * MAX_PAGE).collect();
-        let mut pages: Vec<(u32, Vec<AppServer>)> = Vec::with_capacity(offsets.len());
+        let mut pages: Vec<(u32, Vec<R>)> = Vec::with_capacity(offsets.len());
         let mut results = stream::iter(offsets.into_iter().map(|offset| {
             let q = page_query(offset);
             let path = &path;
             async move {
-                let page: Answer<ListServersResponse> = self.call("GET", path, &q, None, signal).await?;
+                let page: Answer<Page<R>> = self.call("GET", path, &q, None, signal).await?;
                 Ok::<_, Error>((offset, page.value.items))
             }
         }))
@@ -224,46 +228,48 @@ impl<T: Transport> Client<T> {
             pages.push((offset, page));
         }
         pages.sort_by_key(|(offset, _)| *offset);
-        let mut seen: std::collections::HashSet<String> = items.iter().filter_map(|s| s.id.clone()).collect();
+        let mut seen: std::collections::BTreeSet<String> = items.iter().filter_map(R::server_id).collect();
         for (_, page) in pages {
             for server in page {
-                match &server.id {
-                    Some(id) if !seen.insert(id.clone()) => {}
-                    _ => items.push(server),
+                // A server that moved to a later page while paging is listed once.
+                let first_time = server.server_id().map_or(true, |id| seen.insert(id));
+                if first_time {
+                    items.push(server);
                 }
             }
         }
-        Ok(ListServersResponse { count: total, items })
+        Ok(Page { count: total, items })
     }
 
-    /// `GET /v1/{project_id}/app-servers/{server_id}`.
-    pub async fn show_server(&self, id: &str, signal: Option<&T::Signal>) -> Result<Answer<AppServer>, Error> {
+    /// `GET /v1/{project_id}/app-servers/{server_id}` ([`AppServer`]).
+    pub async fn show_server<R: DeserializeOwned>(&self, id: &str, signal: Option<&T::Signal>) -> Result<Answer<R>, Error> {
         check_path_id(id, "/id")?;
         self.call("GET", &self.project_path(&format!("app-servers/{id}")), &[], None, signal).await
     }
 
-    /// `GET /v1/{project_id}/app-server-groups`, one page.
-    pub async fn list_server_groups(&self, query: Option<&Value>, signal: Option<&T::Signal>) -> Result<Answer<ListServerGroupsResponse>, Error> {
+    /// `GET /v1/{project_id}/app-server-groups`, one page ([`ListServerGroupsResponse`]).
+    pub async fn list_server_groups<R: DeserializeOwned>(&self, query: Option<&Value>, signal: Option<&T::Signal>) -> Result<Answer<R>, Error> {
         let pairs = validate_query(query, validate::LIST_SERVER_GROUPS_QUERY).map_err(issues_to_error)?;
         self.call("GET", &self.project_path("app-server-groups"), &to_query(pairs), None, signal).await
     }
 
     /// `GET /v1/{project_id}/app-server-groups/{server_group_id}`, the only call that returns
-    /// the group's `ip_virtual`.
-    pub async fn show_server_group(&self, id: &str, signal: Option<&T::Signal>) -> Result<Answer<ServerGroup>, Error> {
+    /// the group's `ip_virtual` ([`ServerGroup`]).
+    pub async fn show_server_group<R: DeserializeOwned>(&self, id: &str, signal: Option<&T::Signal>) -> Result<Answer<R>, Error> {
         check_path_id(id, "/id")?;
         self.call("GET", &self.project_path(&format!("app-server-groups/{id}")), &[], None, signal).await
     }
 
-    /// `GET /v2/{project_id}/job/{job_id}`: the job detail (the v1 form is deprecated).
-    pub async fn show_job(&self, job_id: &str, signal: Option<&T::Signal>) -> Result<Answer<JobDetail>, Error> {
+    /// `GET /v2/{project_id}/job/{job_id}`: the job detail ([`JobDetail`]; the v1 form is deprecated).
+    pub async fn show_job<R: DeserializeOwned>(&self, job_id: &str, signal: Option<&T::Signal>) -> Result<Answer<R>, Error> {
         check_path_id(job_id, "/jobId")?;
         let path = format!("/v2/{}/job/{job_id}", self.config.project_id);
         self.call("GET", &path, &[], None, signal).await
     }
 
-    /// `GET /v1/{project_id}/app-server-sub-jobs`; `job_type` defaults to UPDATE_SERVER_TSVI.
-    pub async fn list_sub_jobs(&self, query: Option<&Value>, signal: Option<&T::Signal>) -> Result<Answer<ListSubJobsResponse>, Error> {
+    /// `GET /v1/{project_id}/app-server-sub-jobs` ([`ListSubJobsResponse`]); `job_type` defaults
+    /// to UPDATE_SERVER_TSVI.
+    pub async fn list_sub_jobs<R: DeserializeOwned>(&self, query: Option<&Value>, signal: Option<&T::Signal>) -> Result<Answer<R>, Error> {
         let mut pairs = validate_query(query, validate::LIST_SUB_JOBS_QUERY).map_err(issues_to_error)?;
         if !pairs.iter().any(|(k, _)| k == "job_type") {
             pairs.insert(0, ("job_type".into(), JobType::UpdateServerTsvi.as_str().into()));

@@ -86,23 +86,18 @@ fn is_header_value(value: &str) -> bool {
 /// credentials in its user-info.
 pub fn check_endpoint(endpoint: &str, allow_insecure_http: bool) -> Result<String, Issue> {
     let invalid = |code, message: &str| Issue::new("/endpoint", code, message);
-    let url = url::Url::parse(endpoint)
-        .map_err(|_| invalid("endpoint.invalid", "endpoint must be an absolute URL such as https://host"))?;
-    if !url.username().is_empty() || url.password().is_some() {
+    let url = crate::url_parts::parse(endpoint)
+        .filter(|u| !u.host.is_empty())
+        .ok_or_else(|| invalid("endpoint.invalid", "endpoint must be an absolute URL such as https://host"))?;
+    if url.has_userinfo {
         return Err(invalid("endpoint.has_credentials", "endpoint must not contain a user name or password"));
     }
-    if url.query().is_some() || url.fragment().is_some() || url.path() != "/" {
+    if url.has_query || url.has_fragment || url.path != "/" {
         return Err(invalid("endpoint.has_path", "endpoint must be scheme://host[:port] with no path or query"));
     }
-    let loopback = match url.host() {
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => return Err(invalid("endpoint.invalid", "endpoint needs a host")),
-    };
-    match url.scheme() {
+    match url.scheme.as_str() {
         "https" => {}
-        "http" if loopback || allow_insecure_http => {}
+        "http" if url.is_loopback_host() || allow_insecure_http => {}
         "http" => {
             return Err(invalid(
                 "endpoint.insecure",
@@ -111,7 +106,7 @@ pub fn check_endpoint(endpoint: &str, allow_insecure_http: bool) -> Result<Strin
         }
         _ => return Err(invalid("endpoint.invalid", "endpoint must be an http or https URL")),
     }
-    Ok(url.origin().ascii_serialization())
+    Ok(url.origin())
 }
 
 fn non_empty_text<'a>(value: Option<&'a Value>, path: &str, code: &'static str, what: &str, issues: &mut Vec<Issue>) -> Option<&'a str> {

@@ -13,6 +13,7 @@ pub mod json;
 pub mod model;
 pub mod sign;
 pub mod transport;
+pub mod url_parts;
 pub mod validate;
 
 #[cfg(target_arch = "wasm32")]

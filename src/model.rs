@@ -311,12 +311,32 @@ pub struct AppServer {
     pub security_groups: Option<Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ListServersResponse {
+/// One page of a list call: the total `count` and at most one page of `items`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
     #[serde(default)]
     pub count: u32,
-    #[serde(default)]
-    pub items: Vec<AppServer>,
+    #[serde(default = "Vec::new")]
+    pub items: Vec<T>,
+}
+
+impl<T> Default for Page<T> {
+    fn default() -> Self {
+        Page { count: 0, items: Vec::new() }
+    }
+}
+
+pub type ListServersResponse = Page<AppServer>;
+
+/// Anything a server list can be read into; the id is what pages are merged by.
+pub trait ServerRecord: serde::de::DeserializeOwned {
+    fn server_id(&self) -> Option<String>;
+}
+
+impl ServerRecord for AppServer {
+    fn server_id(&self) -> Option<String> {
+        self.id.clone()
+    }
 }
 
 // ---- server groups (§3, §4) ----
@@ -420,13 +440,7 @@ impl ServerGroup {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ListServerGroupsResponse {
-    #[serde(default)]
-    pub count: u32,
-    #[serde(default)]
-    pub items: Vec<ServerGroup>,
-}
+pub type ListServerGroupsResponse = Page<ServerGroup>;
 
 // ---- jobs (§5.2, §5.3) ----
 
@@ -500,13 +514,7 @@ pub struct JobDetail {
     pub sub_jobs: Vec<SubJob>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ListSubJobsResponse {
-    #[serde(default)]
-    pub count: u32,
-    #[serde(default)]
-    pub items: Vec<SubJob>,
-}
+pub type ListSubJobsResponse = Page<SubJob>;
 
 /// The error body every failed call carries (`request_id` is set by some gateways, ours too).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -375,19 +375,14 @@ impl SignError {
 /// Splits an absolute URL into `(scheme://authority, authority, path)`; the authority keeps a
 /// non-default port, as the `Host` header a client sends does.
 pub fn split_url(url: &str) -> Result<(String, String, String), SignError> {
-    let parsed = url::Url::parse(url).map_err(|_| SignError::BadUrl)?;
-    if !matches!(parsed.scheme(), "http" | "https") {
+    let parts = crate::url_parts::parse(url).ok_or(SignError::BadUrl)?;
+    if !matches!(parts.scheme.as_str(), "http" | "https") || parts.host.is_empty() {
         return Err(SignError::BadUrl);
     }
-    if parsed.query().is_some() || parsed.fragment().is_some() {
+    if parts.has_query || parts.has_fragment {
         return Err(SignError::UrlHasQuery);
     }
-    let host = parsed.host_str().filter(|h| !h.is_empty()).ok_or(SignError::BadUrl)?;
-    let authority = match parsed.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host.to_owned(),
-    };
-    Ok((format!("{}://{authority}", parsed.scheme()), authority, parsed.path().to_owned()))
+    Ok((parts.origin(), parts.authority(), parts.path))
 }
 
 /// Signs a request.

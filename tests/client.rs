@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use workspace_tsvi::config::{parse_client_config, ClientConfig};
 use workspace_tsvi::json::{self, Value};
-use workspace_tsvi::model::UpdateTsvi;
+use workspace_tsvi::model::{AppServer, JobDetail, ListServersResponse, ListSubJobsResponse, ServerGroup, UpdateTsvi};
 use workspace_tsvi::transport::{HttpRequest, HttpResponse, Transport};
 use workspace_tsvi::{Client, Error};
 
@@ -84,7 +84,7 @@ fn aksk_calls_are_signed_with_the_transport_clock() {
     let transport = Scripted::default().reply(200, r#"{"count":0,"items":[]}"#);
     let client = Client::new(config(r#"{"ak":"AK","sk":"SK","securityToken":"ST"}"#), &transport);
     let query: Value = json::from_str(r#"{"limit":100,"offset":0,"server_name":"a b"}"#).unwrap();
-    block_on(client.list_servers(Some(&query), None)).unwrap();
+    block_on(client.list_servers::<ListServersResponse>(Some(&query), None)).unwrap();
     let sent = &transport.sent.borrow()[0];
     assert_eq!(sent.url, format!("http://127.0.0.1:8780/v1/{PROJECT}/app-servers?limit=100&offset=0&server_name=a%20b"));
     assert_eq!(header(sent, "X-Sdk-Date"), Some("20240102T030405Z"));
@@ -106,10 +106,10 @@ fn invalid_input_sends_nothing() {
         let err = block_on(client.batch_update_tsvi(&bad, None)).unwrap_err();
         assert_eq!(err.name(), "ValidationError");
     }
-    let err = block_on(client.show_server("../etc", None)).unwrap_err();
+    let err = block_on(client.show_server::<AppServer>("../etc", None)).unwrap_err();
     assert_eq!(err.code(), "validation");
     let query: Value = json::from_str(r#"{"limit":500}"#).unwrap();
-    assert!(block_on(client.list_servers(Some(&query), None)).is_err());
+    assert!(block_on(client.list_servers::<ListServersResponse>(Some(&query), None)).is_err());
     assert!(transport.sent.borrow().is_empty());
 }
 
@@ -144,8 +144,8 @@ fn transport_failures_pass_through_unchanged() {
         .with(|_| Err(Error::Timeout { timeout_ms: 5 }))
         .with(|_| Err(Error::Network { message: "connection refused".into(), sent: false }));
     let client = Client::new(config(r#"{"none":true}"#), &transport);
-    assert_eq!(block_on(client.show_job("575768277444198400", None)).unwrap_err().name(), "TimeoutError");
-    assert_eq!(block_on(client.show_job("575768277444198400", None)).unwrap_err().name(), "NetworkError");
+    assert_eq!(block_on(client.show_job::<JobDetail>("575768277444198400", None)).unwrap_err().name(), "TimeoutError");
+    assert_eq!(block_on(client.show_job::<JobDetail>("575768277444198400", None)).unwrap_err().name(), "NetworkError");
     let sent = transport.sent.borrow();
     assert_eq!(sent[0].url, format!("http://127.0.0.1:8780/v2/{PROJECT}/job/575768277444198400"));
     assert!(header(&sent[0], "Authorization").is_none() && header(&sent[0], "X-Auth-Token").is_none());
@@ -156,7 +156,7 @@ fn list_sub_jobs_defaults_the_job_type() {
     let transport = Scripted::default().reply(200, r#"{"count":0,"items":[]}"#);
     let client = Client::new(config(r#"{"token":"t"}"#), &transport);
     let query: Value = json::from_str(r#"{"job_id":"42"}"#).unwrap();
-    block_on(client.list_sub_jobs(Some(&query), None)).unwrap();
+    block_on(client.list_sub_jobs::<ListSubJobsResponse>(Some(&query), None)).unwrap();
     assert!(transport.sent.borrow()[0].url.ends_with("/app-server-sub-jobs?job_id=42&job_type=UPDATE_SERVER_TSVI"));
 }
 
@@ -184,7 +184,7 @@ fn list_all_servers_fetches_every_page_once_and_dedupes() {
     let client = Client::new(config(r#"{"token":"t"}"#), &transport);
     let filters: Value = json::from_str(r#"{"server_group_id":"g1"}"#).unwrap();
     let progress = RefCell::new(Vec::new());
-    let all = block_on(client.list_all_servers(Some(&filters), 4, None, &|loaded, total| progress.borrow_mut().push((loaded, total)))).unwrap();
+    let all = block_on(client.list_all_servers::<AppServer>(Some(&filters), 4, None, &|loaded, total| progress.borrow_mut().push((loaded, total)))).unwrap();
     assert_eq!(all.count, 250);
     assert_eq!(all.items.len(), 250);
     assert_eq!(all.items[249].id.as_deref(), Some("s249"));
@@ -193,14 +193,14 @@ fn list_all_servers_fetches_every_page_once_and_dedupes() {
     assert_eq!(progress.borrow().last(), Some(&(250, 250)));
 
     let paging: Value = json::from_str(r#"{"limit":5}"#).unwrap();
-    assert_eq!(block_on(client.list_all_servers(Some(&paging), 4, None, &|_, _| {})).unwrap_err().code(), "validation");
+    assert_eq!(block_on(client.list_all_servers::<AppServer>(Some(&paging), 4, None, &|_, _| {})).unwrap_err().code(), "validation");
 }
 
 #[test]
 fn a_non_json_success_body_is_reported_with_the_body() {
     let transport = Scripted::default().reply(200, "<html>proxy login</html>");
     let client = Client::new(config(r#"{"token":"t"}"#), &transport);
-    let Error::Api(api) = block_on(client.show_server_group("g1", None)).unwrap_err() else { panic!() };
+    let Error::Api(api) = block_on(client.show_server_group::<ServerGroup>("g1", None)).unwrap_err() else { panic!() };
     assert_eq!((api.status, api.error_code.as_str()), (200, "response.invalid"));
     assert_eq!(api.body.as_deref(), Some("<html>proxy login</html>"));
 }

@@ -1,0 +1,46 @@
+# The project's front door. `make setup` once on a new machine, then:
+#   make pkg    build the npm package into pkg/ (web + Node builds)
+#   make test   every test: Rust, signing vectors vs the official SDK, Node, consumers
+#   make demo   the gateway with the admin page on the simulator, at http://127.0.0.1:8780
+#   make bench  benchmarks (not run in CI)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PY := .venv/bin/python
+
+.PHONY: help setup pkg test test-rust test-vectors test-node test-consumers demo bench clean
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+setup:
+	./scripts/setup.sh
+
+pkg:
+	./scripts/build-pkg.sh pkg
+	@mkdir -p node_modules && ln -sfn ../pkg node_modules/workspace-tsvi
+
+test: test-rust test-vectors pkg test-node test-consumers
+
+test-rust:
+	cargo test --workspace
+
+# The committed vectors must be exactly what Huawei's own signer produces today.
+test-vectors:
+	$(PY) tests/compat/gen_sign_vectors.py > target/signing.fresh.json
+	diff -u tests/vectors/signing.json target/signing.fresh.json
+	@echo "signing vectors: regenerated with the official SDK, identical"
+
+test-node:
+	node --test tests/node/
+
+test-consumers:
+	tests/consumers/check.sh
+
+demo: pkg
+	cargo run --release -p workspace-tsvi-gateway -- --listen 127.0.0.1:8780
+
+bench:
+	cargo bench -p workspace-tsvi-gateway
+
+clean:
+	rm -rf pkg target/signing.fresh.json

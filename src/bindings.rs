@@ -1,0 +1,598 @@
+//! Every `#[wasm_bindgen]` export. This module only converts values between JS and the core
+//! modules and decides nothing: the rules live in `validate`, `batch`, `sign` and `client`.
+
+use crate::batch::{check_batch_size, plan_batches};
+use crate::client::{batch_items, Client, DEFAULT_PAGE_CONCURRENCY};
+use crate::config::{parse_client_config, ClientConfig};
+use crate::error::Error;
+use crate::fetch::FetchTransport;
+use crate::json::Value;
+use crate::model::ServerRecord;
+use crate::sign::{self, AkSk, QueryValue, SignInput};
+use crate::transport::Transport;
+use crate::validate::{self, validate_batch_request, Issue};
+use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::future_to_promise;
+use web_sys::AbortSignal;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+/** One problem with an input: a JSON pointer, a stable code and a message. */
+export interface Issue { path: string; code: string; message: string }
+export interface ValidationResult { ok: boolean; errors: Issue[] }
+export interface UpdateTsvi { id: string; enable: boolean }
+export type Auth = { token: string } | { ak: string; sk: string; securityToken?: string } | { none: true };
+export interface ClientConfig {
+  /** `https://host[:port]`; http only for loopback hosts unless `allowInsecureHttp`. */
+  endpoint?: string;
+  /** A Workspace APP region id such as `cn-north-4`, instead of `endpoint`. */
+  region?: string;
+  /** 32 hexadecimal characters. */
+  projectId: string;
+  auth: Auth;
+  /** Per call, default 30000. */
+  timeoutMs?: number;
+  headers?: Record<string, string>;
+  allowInsecureHttp?: boolean;
+}
+export interface CallOptions { signal?: AbortSignal }
+export interface ListAllOptions extends CallOptions {
+  /** Pages fetched at once after the first, 1 to 16 (default 4). */
+  concurrency?: number;
+  onProgress?: (loaded: number, total: number) => void;
+}
+export interface BatchPlan { batches: string[][]; duplicates: { id: string; index: number; first_index: number }[] }
+export type QueryScalar = string | number | boolean;
+export interface SignRequestInput {
+  method: string;
+  /** `scheme://host[:port]/path`, no query; the path raw or percent-encoded. */
+  url: string;
+  query?: [string, QueryScalar | QueryScalar[]][] | Record<string, QueryScalar | QueryScalar[]>;
+  headers?: Record<string, string> | [string, string][];
+  body?: string | Uint8Array;
+  ak: string;
+  sk: string;
+  securityToken?: string;
+  /** `YYYYMMDDTHHMMSSZ`; defaults to now. */
+  sdkDate?: string;
+}
+export interface SignedRequest {
+  /** The URL to send: the path normalized and the canonical query appended. */
+  url: string;
+  /** Every header to send (Host excepted: it was signed from the URL). */
+  headers: Record<string, string>;
+  signedHeaders: string;
+  signature: string;
+  canonicalRequest: string;
+}
+export interface AppServer {
+  id?: string; name?: string; machine_name?: string; server_group_id?: string; server_group_name?: string;
+  status?: string; vm_status?: string; task_status?: string; maintain_status?: boolean; session_count?: number;
+  job_id?: string; job_type?: string; job_status?: string; job_time?: string;
+  host_address?: { addr?: string; version?: number }[];
+  [field: string]: unknown;
+}
+export interface ServerGroup {
+  id?: string; name?: string; os_type?: string; app_server_count?: number;
+  /** Only showServerGroup returns it. */
+  ip_virtual?: { enable: boolean };
+  [field: string]: unknown;
+}
+export interface SubJob {
+  id?: string; job_type?: string; status?: string; error_code?: string; error_message?: string; job_id?: string;
+  begin_time?: string; end_time?: string;
+  job_resource_info?: { resource_id?: string; resource_name?: string };
+}
+export interface JobDetail {
+  id?: string; job_type?: string; status?: string; begin_time?: string; end_time?: string;
+  sub_jobs_total?: number; sub_jobs?: SubJob[];
+}
+export interface Page<T> { count: number; items: T[] }
+export interface ListServersQuery {
+  offset?: number; limit?: number; server_group_id?: string; server_name?: string; machine_name?: string;
+  ip_addr?: string; server_id?: string; maintain_status?: boolean | "true" | "false";
+  scaling_auto_create?: boolean | "true" | "false";
+}
+export interface ListServerGroupsQuery {
+  offset?: number; limit?: number; server_group_name?: string; server_group_id?: string; app_type?: string;
+  tags?: string; enterprise_project_id?: string; is_secondary_server_group?: boolean | "true" | "false";
+}
+export interface ListSubJobsQuery { job_id?: string; job_type?: string; status?: string; offset?: number; limit?: number }
+"#;
+
+/// An answer exactly as the host's `JSON.parse` read it: JS gets every field the service sent,
+/// unknown ones included, and the wasm carries no code to read what it only passes on.
+struct Raw(JsValue);
+
+impl<'de> Deserialize<'de> for Raw {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        serde_wasm_bindgen::preserve::deserialize(deserializer).map(Raw)
+    }
+}
+
+impl Serialize for Raw {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serde_wasm_bindgen::preserve::serialize(&self.0, serializer)
+    }
+}
+
+impl ServerRecord for Raw {
+    fn server_id(&self) -> Option<String> {
+        field(&self.0, "id").and_then(|id| id.as_string())
+    }
+}
+
+/// The one serializer of the boundary: plain objects, never `Map`s.
+pub(crate) fn serializer() -> serde_wasm_bindgen::Serializer {
+    serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true)
+}
+
+fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
+    // Our own types always serialize; undefined would only hide a bug, never a secret.
+    value.serialize(&serializer()).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn set(target: &JsValue, key: &str, value: impl Into<JsValue>) {
+    let _ = Reflect::set(target, &JsValue::from_str(key), &value.into());
+}
+
+/// An `Error` with `name`, `code` and the fields of its kind.
+fn js_error(error: Error) -> JsValue {
+    let js = js_sys::Error::new(&error.to_string());
+    js.set_name(error.name());
+    let value: JsValue = js.into();
+    set(&value, "code", error.code());
+    match error {
+        Error::Validation(issues) => set(&value, "errors", to_js(&issues)),
+        Error::Api(api) => {
+            set(&value, "status", api.status);
+            set(&value, "error_code", api.error_code);
+            set(&value, "error_msg", api.error_msg);
+            set(&value, "request_id", api.request_id.map(JsValue::from).unwrap_or(JsValue::NULL));
+            if let Some(body) = api.body {
+                set(&value, "body", body);
+            }
+            if let Some(message) = api.encoded_authorization_message {
+                set(&value, "encoded_authorization_message", message);
+            }
+        }
+        Error::Timeout { timeout_ms } => set(&value, "timeoutMs", timeout_ms),
+        Error::Network { sent, .. } => set(&value, "sent", sent),
+        Error::Aborted => {}
+    }
+    value
+}
+
+fn invalid(path: &str, code: &'static str, message: &str) -> JsValue {
+    js_error(Error::validation(path, code, message))
+}
+
+/// Reads any JS value as JSON-like data; functions, symbols and the like are refused.
+fn read_value(value: JsValue, path: &str) -> Result<Value, JsValue> {
+    serde_wasm_bindgen::from_value(value).map_err(|_| invalid(path, "value.not_json", "must be plain JSON-like data"))
+}
+
+fn field(object: &JsValue, key: &str) -> Option<JsValue> {
+    if !object.is_object() {
+        return None;
+    }
+    Reflect::get(object, &JsValue::from_str(key)).ok().filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+fn validation_result(issues: Vec<Issue>) -> JsValue {
+    let result = Object::new();
+    set(&result, "ok", issues.is_empty());
+    set(&result, "errors", to_js(&issues));
+    result.into()
+}
+
+/// Checks a batch-update-tsvi body and lists every problem: `{ ok, errors: [{ path, code, message }] }`.
+#[wasm_bindgen(js_name = validateBatchRequest, unchecked_return_type = "ValidationResult")]
+pub fn validate_batch_request_js(body: JsValue) -> JsValue {
+    match serde_wasm_bindgen::from_value::<Value>(body) {
+        Ok(value) => validation_result(validate_batch_request(&value)),
+        Err(_) => validation_result(vec![Issue::new("", "body.not_json", "the request must be plain JSON-like data")]),
+    }
+}
+
+/// Checks a client configuration the way `new Client()` does, without creating one.
+#[wasm_bindgen(js_name = validateClientConfig, unchecked_return_type = "ValidationResult")]
+pub fn validate_client_config_js(#[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue) -> JsValue {
+    match serde_wasm_bindgen::from_value::<Value>(config) {
+        Ok(value) => validation_result(parse_client_config(&value).err().unwrap_or_default()),
+        Err(_) => validation_result(vec![Issue::new("", "config.not_json", "the configuration must be plain data")]),
+    }
+}
+
+/// Drops repeated ids (keeping the first) and splits the rest into batches of at most
+/// `batchSize` (1 to 20, default 20).
+#[wasm_bindgen(js_name = planBatches, unchecked_return_type = "BatchPlan")]
+pub fn plan_batches_js(
+    #[wasm_bindgen(unchecked_param_type = "string[]")] ids: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "{ batchSize?: number }")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let batch_size = field(&options, "batchSize").map(|v| v.as_f64().unwrap_or(f64::NAN));
+    let mut issues = Vec::new();
+    let size = check_batch_size(batch_size).map_err(|issue| issues.push(issue)).unwrap_or(1);
+    let ids = match read_value(ids, "/ids")? {
+        Value::Array(items) => items,
+        _ => return Err(invalid("/ids", "ids.not_array", "ids must be an array of server ids")),
+    };
+    let mut list = Vec::with_capacity(ids.len());
+    for (index, id) in ids.into_iter().enumerate() {
+        match id {
+            Value::String(id) if validate::is_valid_id(&id) => list.push(id),
+            _ => issues.push(Issue::new(format!("/ids/{index}"), "id.invalid", "must be 1 to 64 letters, digits, '-' or '_'")),
+        }
+    }
+    if !issues.is_empty() {
+        return Err(js_error(Error::Validation(issues)));
+    }
+    Ok(to_js(&plan_batches(&list, size)))
+}
+
+fn query_value(value: Value, path: &str, out: &mut Vec<QueryValue>) -> Result<(), JsValue> {
+    match value {
+        Value::String(s) => out.push(QueryValue::Text(s)),
+        Value::Bool(b) => out.push(QueryValue::Bool(b)),
+        Value::Number(n) if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0 => out.push(QueryValue::Int(n as i64)),
+        Value::Array(items) => {
+            for item in items {
+                if matches!(item, Value::Array(_)) {
+                    return Err(invalid(path, "query.nested_array", "query arrays hold strings, integers or booleans"));
+                }
+                query_value(item, path, out)?;
+            }
+        }
+        _ => return Err(invalid(path, "query.invalid_value", "query values are strings, integers, booleans or arrays of them")),
+    }
+    Ok(())
+}
+
+fn read_query(query: Option<JsValue>) -> Result<Vec<(String, QueryValue)>, JsValue> {
+    let entries: Vec<(String, Value)> = match query.map(|q| read_value(q, "/query")).transpose()? {
+        None => Vec::new(),
+        Some(Value::Object(fields)) => fields,
+        Some(Value::Array(pairs)) => {
+            let mut entries = Vec::with_capacity(pairs.len());
+            for (i, pair) in pairs.into_iter().enumerate() {
+                match pair {
+                    Value::Array(mut kv) if kv.len() == 2 => {
+                        let value = kv.pop().unwrap_or(Value::Null);
+                        match kv.pop() {
+                            Some(Value::String(key)) => entries.push((key, value)),
+                            _ => return Err(invalid(&format!("/query/{i}/0"), "query.invalid_key", "query keys are strings")),
+                        }
+                    }
+                    _ => return Err(invalid(&format!("/query/{i}"), "query.invalid_pair", "each query entry is a [key, value] pair")),
+                }
+            }
+            entries
+        }
+        Some(_) => return Err(invalid("/query", "query.invalid", "query is an array of [key, value] pairs or an object")),
+    };
+    let mut pairs = Vec::with_capacity(entries.len());
+    for (key, value) in entries {
+        let mut values = Vec::new();
+        query_value(value, &validate::pointer("/query", &key), &mut values)?;
+        pairs.extend(values.into_iter().map(|v| (key.clone(), v)));
+    }
+    Ok(pairs)
+}
+
+fn read_headers(headers: Option<JsValue>) -> Result<Vec<(String, String)>, JsValue> {
+    let bad = || invalid("/headers", "headers.invalid", "headers is an object of strings or an array of [name, value] pairs");
+    let pairs = match headers.map(|h| read_value(h, "/headers")).transpose()? {
+        None => Vec::new(),
+        Some(Value::Object(fields)) => fields,
+        Some(Value::Array(pairs)) => pairs
+            .into_iter()
+            .map(|pair| match pair {
+                Value::Array(mut kv) if kv.len() == 2 => match (kv.remove(0), kv.remove(0)) {
+                    (Value::String(k), v) => Ok((k, v)),
+                    _ => Err(bad()),
+                },
+                _ => Err(bad()),
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(bad()),
+    };
+    pairs
+        .into_iter()
+        .map(|(name, value)| match value {
+            Value::String(v) => Ok((name, v)),
+            _ => Err(invalid(&validate::pointer("/headers", &name), "headers.invalid_value", "header values are strings")),
+        })
+        .collect()
+}
+
+fn read_body(body: Option<JsValue>) -> Result<Vec<u8>, JsValue> {
+    match body {
+        None => Ok(Vec::new()),
+        Some(body) => {
+            if let Some(text) = body.as_string() {
+                Ok(text.into_bytes())
+            } else if let Some(bytes) = body.dyn_ref::<Uint8Array>() {
+                Ok(bytes.to_vec())
+            } else {
+                Err(invalid("/body", "body.invalid", "body is a string or a Uint8Array"))
+            }
+        }
+    }
+}
+
+fn text_field(input: &JsValue, key: &str) -> Result<Option<String>, JsValue> {
+    match field(input, key) {
+        None => Ok(None),
+        Some(v) => v.as_string().map(Some).ok_or_else(|| invalid(&format!("/{key}"), "value.not_string", "must be a string")),
+    }
+}
+
+/// Signs a request with SDK-HMAC-SHA256, byte for byte as Huawei's official SDK does.
+#[wasm_bindgen(js_name = signRequest, unchecked_return_type = "SignedRequest")]
+pub fn sign_request_js(#[wasm_bindgen(unchecked_param_type = "SignRequestInput")] input: JsValue) -> Result<JsValue, JsValue> {
+    if !input.is_object() {
+        return Err(invalid("", "input.not_object", "signRequest takes an object"));
+    }
+    let method = text_field(&input, "method")?.unwrap_or_default();
+    if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return Err(invalid("/method", "method.invalid", "method must be an HTTP method such as GET or PATCH"));
+    }
+    let url = text_field(&input, "url")?.unwrap_or_default();
+    let credentials = AkSk {
+        ak: text_field(&input, "ak")?.unwrap_or_default(),
+        sk: text_field(&input, "sk")?.unwrap_or_default(),
+        security_token: text_field(&input, "securityToken")?,
+    };
+    let sdk_date = match text_field(&input, "sdkDate")? {
+        Some(date) => date,
+        None => sign::sdk_date_from_unix(FetchTransport.now_unix_secs()),
+    };
+    let query = read_query(field(&input, "query"))?;
+    let headers = read_headers(field(&input, "headers"))?;
+    let body = read_body(field(&input, "body"))?;
+    let signed = sign::sign(&SignInput {
+        method: &method,
+        url: &url,
+        query: &query,
+        headers: &headers,
+        body: &body,
+        credentials: &credentials,
+        sdk_date: &sdk_date,
+    })
+    .map_err(|e| invalid("", e.code(), e.message()))?;
+
+    let result = Object::new();
+    set(&result, "url", signed.url);
+    let header_object = Object::new();
+    for (name, value) in signed.headers {
+        set(&header_object, &name, value);
+    }
+    set(&result, "headers", header_object);
+    set(&result, "signedHeaders", signed.signed_headers);
+    set(&result, "signature", signed.signature);
+    set(&result, "canonicalRequest", signed.canonical_request);
+    Ok(result.into())
+}
+
+/// A Workspace APP client. Every method validates its input first (sending nothing when it is
+/// wrong) and rejects with a `ValidationError`, `ApiError`, `TimeoutError`, `NetworkError` or
+/// `AbortError`.
+#[wasm_bindgen(js_name = Client)]
+pub struct JsClient {
+    inner: Rc<Client<FetchTransport>>,
+}
+
+fn signal_of(options: &JsValue) -> Result<Option<AbortSignal>, JsValue> {
+    match field(options, "signal") {
+        None => Ok(None),
+        Some(signal) => signal
+            .dyn_into::<AbortSignal>()
+            .map(Some)
+            .map_err(|_| invalid("/signal", "signal.invalid", "signal must be an AbortSignal")),
+    }
+}
+
+fn optional_value(value: JsValue, path: &str) -> Result<Option<Value>, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        Ok(None)
+    } else {
+        read_value(value, path).map(Some)
+    }
+}
+
+fn id_text(id: &JsValue, path: &str) -> Result<String, JsValue> {
+    id.as_string().ok_or_else(|| invalid(path, "id.not_string", "must be a string"))
+}
+
+/// `{ request_id }` plus whatever the caller adds.
+fn answer_object(request_id: Option<String>) -> JsValue {
+    let object: JsValue = Object::new().into();
+    set(&object, "request_id", request_id.map(JsValue::from).unwrap_or(JsValue::NULL));
+    object
+}
+
+/// One call's work. Boxed so that the promise machinery is compiled once, not per method.
+type Call = std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, Error>>>>;
+
+/// Runs one call as a Promise; input problems reject it rather than throw synchronously.
+fn promise(prepare: impl FnOnce() -> Result<Call, JsValue>) -> Promise {
+    match prepare() {
+        Ok(future) => future_to_promise(async move { future.await.map_err(js_error) }),
+        Err(error) => Promise::reject(&error),
+    }
+}
+
+#[wasm_bindgen(js_class = Client)]
+impl JsClient {
+    #[wasm_bindgen(constructor)]
+    pub fn new(#[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue) -> Result<JsClient, JsValue> {
+        let value = read_value(config, "")?;
+        let config: ClientConfig = parse_client_config(&value).map_err(|issues| js_error(Error::Validation(issues)))?;
+        Ok(JsClient { inner: Rc::new(Client::new(config, FetchTransport)) })
+    }
+
+    /// The endpoint origin calls go to.
+    #[wasm_bindgen(getter)]
+    pub fn endpoint(&self) -> String {
+        self.inner.config().origin.clone()
+    }
+
+    /// `PATCH .../app-servers/actions/batch-update-tsvi`. **Reboots the servers** and
+    /// disconnects their users. Sent once; never retried. Resolves to `{ job_id, request_id }`.
+    #[wasm_bindgen(js_name = batchUpdateTsvi, unchecked_return_type = "Promise<{ job_id: string; request_id: string | null }>")]
+    pub fn batch_update_tsvi(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "UpdateTsvi[]")] items: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+    ) -> Promise {
+        let client = self.inner.clone();
+        promise(|| {
+            let signal = signal_of(&options)?;
+            let body = Value::Object(vec![("items".into(), read_value(items, "/items")?)]);
+            let issues = validate_batch_request(&body);
+            if !issues.is_empty() {
+                return Err(js_error(Error::Validation(issues)));
+            }
+            let items = batch_items(&body);
+            Ok(Box::pin(async move {
+                let answer = client.batch_update_tsvi(&items, signal.as_ref()).await?;
+                let result = answer_object(answer.request_id);
+                set(&result, "job_id", answer.value);
+                Ok(result)
+            }))
+        })
+    }
+
+    /// `PATCH .../app-servers/actions/batch-maint`: `maintain` true stops new sessions on the
+    /// servers (to drain them), false lifts the mark.
+    #[wasm_bindgen(js_name = batchChangeMaintainMode, unchecked_return_type = "Promise<{ request_id: string | null }>")]
+    pub fn batch_change_maintain_mode(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string[]")] ids: JsValue,
+        maintain: bool,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+    ) -> Promise {
+        let client = self.inner.clone();
+        promise(|| {
+            let signal = signal_of(&options)?;
+            let ids: Vec<String> = serde_wasm_bindgen::from_value(ids)
+                .map_err(|_| invalid("/items", "items.invalid", "ids must be an array of strings"))?;
+            Ok(Box::pin(async move {
+                let answer = client.batch_change_maintain_mode(&ids, maintain, signal.as_ref()).await?;
+                Ok(answer_object(answer.request_id))
+            }))
+        })
+    }
+
+    /// One page of `GET .../app-servers`: `{ count, items }`.
+    #[wasm_bindgen(js_name = listServers, unchecked_return_type = "Promise<Page<AppServer>>")]
+    pub fn list_servers(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ListServersQuery")] query: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+    ) -> Promise {
+        let client = self.inner.clone();
+        promise(|| {
+            let (signal, query) = (signal_of(&options)?, optional_value(query, "")?);
+            Ok(Box::pin(async move {
+                Ok(client.list_servers::<Raw>(query.as_ref(), signal.as_ref()).await?.value.0)
+            }))
+        })
+    }
+
+    /// Every server matching the filters, the pages after the first fetched in parallel.
+    #[wasm_bindgen(js_name = listAllServers, unchecked_return_type = "Promise<Page<AppServer>>")]
+    pub fn list_all_servers(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ListServersQuery")] query: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ListAllOptions")] options: JsValue,
+    ) -> Promise {
+        let client = self.inner.clone();
+        promise(|| {
+            let (signal, query) = (signal_of(&options)?, optional_value(query, "")?);
+            let concurrency = match field(&options, "concurrency") {
+                None => DEFAULT_PAGE_CONCURRENCY,
+                Some(n) => match n.as_f64() {
+                    Some(n) if n.fract() == 0.0 && (1.0..=16.0).contains(&n) => n as usize,
+                    _ => return Err(invalid("/concurrency", "concurrency.out_of_range", "concurrency must be a whole number from 1 to 16")),
+                },
+            };
+            let on_progress = match field(&options, "onProgress") {
+                None => None,
+                Some(f) => Some(f.dyn_into::<Function>().map_err(|_| invalid("/onProgress", "onProgress.invalid", "onProgress must be a function"))?),
+            };
+            Ok(Box::pin(async move {
+                let report = |loaded: u32, total: u32| {
+                    if let Some(f) = &on_progress {
+                        let _ = f.call2(&JsValue::NULL, &loaded.into(), &total.into());
+                    }
+                };
+                let all = client.list_all_servers::<Raw>(query.as_ref(), concurrency, signal.as_ref(), &report).await?;
+                Ok(to_js(&all))
+            }))
+        })
+    }
+
+    /// `GET .../app-servers/{id}`.
+    #[wasm_bindgen(js_name = showServer, unchecked_return_type = "Promise<AppServer>")]
+    pub fn show_server(&self, id: JsValue, #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue) -> Promise {
+        let client = self.inner.clone();
+        promise(|| {
+            let (signal, id) = (signal_of(&options)?, id_text(&id, "/id")?);
+            Ok(Box::pin(async move { Ok(client.show_server::<Raw>(&id, signal.as_ref()).await?.value.0) }))
+        })
+    }
+
+    /// One page of `GET .../app-server-groups` (without `ip_virtual`; see showServerGroup).
+    #[wasm_bindgen(js_name = listServerGroups, unchecked_return_type = "Promise<Page<ServerGroup>>")]
+    pub fn list_server_groups(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ListServerGroupsQuery")] query: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+    ) -> Promise {
+        let client = self.inner.clone();
+        promise(|| {
+            let (signal, query) = (signal_of(&options)?, optional_value(query, "")?);
+            Ok(Box::pin(async move { Ok(client.list_server_groups::<Raw>(query.as_ref(), signal.as_ref()).await?.value.0) }))
+        })
+    }
+
+    /// `GET .../app-server-groups/{id}`, with the group's `ip_virtual`.
+    #[wasm_bindgen(js_name = showServerGroup, unchecked_return_type = "Promise<ServerGroup>")]
+    pub fn show_server_group(&self, id: JsValue, #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue) -> Promise {
+        let client = self.inner.clone();
+        promise(|| {
+            let (signal, id) = (signal_of(&options)?, id_text(&id, "/id")?);
+            Ok(Box::pin(async move { Ok(client.show_server_group::<Raw>(&id, signal.as_ref()).await?.value.0) }))
+        })
+    }
+
+    /// `GET /v2/{project_id}/job/{job_id}`: the job and its sub-jobs.
+    #[wasm_bindgen(js_name = showJob, unchecked_return_type = "Promise<JobDetail>")]
+    pub fn show_job(&self, job_id: JsValue, #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue) -> Promise {
+        let client = self.inner.clone();
+        promise(|| {
+            let (signal, job_id) = (signal_of(&options)?, id_text(&job_id, "/jobId")?);
+            Ok(Box::pin(async move { Ok(client.show_job::<Raw>(&job_id, signal.as_ref()).await?.value.0) }))
+        })
+    }
+
+    /// `GET .../app-server-sub-jobs`; `job_type` defaults to `UPDATE_SERVER_TSVI`.
+    #[wasm_bindgen(js_name = listSubJobs, unchecked_return_type = "Promise<Page<SubJob>>")]
+    pub fn list_sub_jobs(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ListSubJobsQuery")] query: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+    ) -> Promise {
+        let client = self.inner.clone();
+        promise(|| {
+            let (signal, query) = (signal_of(&options)?, optional_value(query, "")?);
+            Ok(Box::pin(async move { Ok(client.list_sub_jobs::<Raw>(query.as_ref(), signal.as_ref()).await?.value.0) }))
+        })
+    }
+}

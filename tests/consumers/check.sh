@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Packs pkg/ as npm would publish it, installs the tarball into a scratch project with no
+# network, and imports it the ways users do: Node ESM, Node CommonJS.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+
+tarball=$(cd "$scratch" && npm pack --silent "$root/pkg")
+cd "$scratch"
+echo '{"name":"consumer","private":true}' > package.json
+npm install --offline --no-audit --no-fund --silent "./$tarball"
+
+for f in web/workspace_tsvi_bg.wasm web/index.js node/workspace_tsvi.cjs node/index.mjs package.json README.md; do
+  [ -f "node_modules/workspace-tsvi/$f" ] || { echo "packed package lacks $f" >&2; exit 1; }
+done
+
+node --input-type=module -e '
+import { validateBatchRequest, Client } from "workspace-tsvi";
+const r = validateBatchRequest({ items: [{ id: "a", enable: true }] });
+if (!r.ok || typeof Client !== "function") throw new Error("ESM import failed");
+'
+node -e '
+const { planBatches } = require("workspace-tsvi");
+if (planBatches(["a", "b", "a"]).duplicates.length !== 1) throw new Error("CommonJS require failed");
+'
+echo "consumers: 2 passed, 0 failed"
