@@ -31,8 +31,6 @@ say "npm packages (binaryen for wasm-opt, playwright-core)"
 npm ci --no-audit --no-fund --loglevel=error
 
 say "python venv .venv with Huawei's official SDK"
-if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import huaweicloudsdkcore, huaweicloudsdkworkspaceapp' 2>/dev/null; then
-  python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check -r tests/compat/requirements.txt
-fi
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install --quiet --disable-pip-version-check -r tests/compat/requirements.txt
 echo "setup done"

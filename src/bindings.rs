@@ -156,6 +156,9 @@ fn js_error(error: Error) -> JsValue {
             if let Some(body) = api.body {
                 set(&value, "body", body);
             }
+            if let Some(ms) = api.retry_after_ms {
+                set(&value, "retryAfterMs", ms);
+            }
             if let Some(message) = api.encoded_authorization_message {
                 set(&value, "encoded_authorization_message", message);
             }
@@ -350,7 +353,7 @@ pub fn sign_request_js(#[wasm_bindgen(unchecked_param_type = "SignRequestInput")
     };
     let sdk_date = match text_field(&input, "sdkDate")? {
         Some(date) => date,
-        None => sign::sdk_date_from_unix(FetchTransport.now_unix_secs()),
+        None => sign::sdk_date_from_unix(FetchTransport.now_ms() / 1000),
     };
     let query = read_query(field(&input, "query"))?;
     let headers = read_headers(field(&input, "headers"))?;

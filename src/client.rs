@@ -52,6 +52,10 @@ impl<T: Transport> Client<T> {
         &self.config
     }
 
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
     /// Builds the request exactly as it goes on the wire, signed when the auth asks for it.
     pub fn build_request(
         &self,
@@ -67,7 +71,7 @@ impl<T: Transport> Client<T> {
         headers.extend(self.config.headers.iter().cloned());
         let url = match &self.config.auth {
             Auth::AkSk(credentials) => {
-                let sdk_date = sign::sdk_date_from_unix(self.transport.now_unix_secs());
+                let sdk_date = sign::sdk_date_from_unix(self.transport.now_ms() / 1000);
                 let signed = sign::sign(&SignInput {
                     method,
                     url: &format!("{}{path}", self.config.origin),
@@ -106,22 +110,24 @@ impl<T: Transport> Client<T> {
         signal: Option<&T::Signal>,
     ) -> Result<Answer<R>, Error> {
         let request = self.build_request(method, path, query, body)?;
-        let HttpResponse { status, request_id, body } = self.transport.send(request, self.config.timeout_ms, signal).await?;
+        let HttpResponse { status, request_id, retry_after, body } =
+            self.transport.send(request, self.config.timeout_ms, signal).await?;
         if status >= 400 {
-            return Err(Error::Api(ApiError::from_response(status, &body, request_id)));
+            let mut error = ApiError::from_response(status, &body, request_id);
+            error.retry_after_ms = retry_after.as_deref().and_then(crate::rollout::retry::parse_retry_after_ms);
+            return Err(Error::Api(error));
         }
         // Some calls (batch-maint) answer with no body at all.
         let text = if body.trim().is_empty() { "{}" } else { body.as_str() };
         match json::from_str::<R>(text) {
             Ok(value) => Ok(Answer { value, request_id }),
-            Err(_) => Err(Error::Api(ApiError {
+            Err(_) => Err(Error::Api(ApiError::unreadable(
                 status,
-                error_code: "response.invalid".into(),
-                error_msg: "the service answered with a body this client cannot read".into(),
+                "response.invalid",
+                "the service answered with a body this client cannot read",
                 request_id,
-                encoded_authorization_message: None,
-                body: Some(crate::error::truncate(&body, crate::error::MAX_KEPT_BODY).to_owned()),
-            })),
+                &body,
+            ))),
         }
     }
 
@@ -144,14 +150,13 @@ impl<T: Transport> Client<T> {
         match answer.value.job_id {
             Some(job_id) if !job_id.is_empty() => Ok(Answer { value: job_id, request_id: answer.request_id }),
             // The servers may be rebooting already; the caller must treat this as ambiguous.
-            _ => Err(Error::Api(ApiError {
-                status: 200,
-                error_code: "response.no_job_id".into(),
-                error_msg: "the service accepted the batch but returned no job_id".into(),
-                request_id: answer.request_id,
-                encoded_authorization_message: None,
-                body: None,
-            })),
+            _ => Err(Error::Api(ApiError::unreadable(
+                200,
+                "response.no_job_id",
+                "the service accepted the batch but returned no job_id",
+                answer.request_id,
+                "",
+            ))),
         }
     }
 

@@ -23,6 +23,8 @@ pub struct ApiError {
     pub encoded_authorization_message: Option<String>,
     /// The raw body, cut to 2 KB, when it was not JSON or had no error code.
     pub body: Option<String>,
+    /// What `Retry-After` asked for, in milliseconds.
+    pub retry_after_ms: Option<u32>,
 }
 
 impl ApiError {
@@ -48,7 +50,20 @@ impl ApiError {
             }
             _ => (status.to_string(), kept.clone(), Some(kept).filter(|b| !b.is_empty())),
         };
-        ApiError { status, error_code, error_msg, request_id, encoded_authorization_message, body }
+        ApiError { status, error_code, error_msg, request_id, encoded_authorization_message, body, retry_after_ms: None }
+    }
+
+    /// Builds an error for an answer this client could not use, keeping the raw body.
+    pub fn unreadable(status: u16, error_code: &str, error_msg: &str, request_id: Option<String>, body: &str) -> ApiError {
+        ApiError {
+            status,
+            error_code: error_code.into(),
+            error_msg: error_msg.into(),
+            request_id,
+            encoded_authorization_message: None,
+            body: Some(truncate(body, MAX_KEPT_BODY).to_owned()).filter(|b| !b.is_empty()),
+            retry_after_ms: None,
+        }
     }
 
     pub fn is_auth(&self) -> bool {

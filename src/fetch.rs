@@ -128,7 +128,8 @@ impl Transport for FetchTransport {
             .map_err(|_| Error::Network { message: "fetch returned something that is not a Response".into(), sent: true })?
             .into();
         let status = response.status();
-        let request_id = response.headers().get("x-request-id");
+        let headers = response.headers();
+        let (request_id, retry_after) = (headers.get("x-request-id"), headers.get("retry-after"));
         let text_promise = web_sys::Response::from(response)
             .text()
             .map_err(|e| Self::failure(e, timed_out.get(), signal, timeout_ms))?;
@@ -137,10 +138,21 @@ impl Transport for FetchTransport {
             .map_err(|e| Self::failure(e, timed_out.get(), signal, timeout_ms))?
             .as_string()
             .unwrap_or_default();
-        Ok(HttpResponse { status, request_id, body })
+        Ok(HttpResponse { status, request_id, retry_after, body })
     }
 
-    fn now_unix_secs(&self) -> u64 {
-        (date_now() / 1000.0) as u64
+    fn now_ms(&self) -> u64 {
+        date_now() as u64
+    }
+
+    async fn sleep(&self, ms: u32) {
+        let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+            set_timeout(&resolve, ms.min(i32::MAX as u32) as i32);
+        });
+        let _ = JsFuture::from(promise).await;
+    }
+
+    fn is_aborted(&self, signal: &AbortSignal) -> bool {
+        signal.aborted()
     }
 }

@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod json;
 pub mod model;
+pub mod rollout;
 pub mod sign;
 pub mod transport;
 pub mod url_parts;

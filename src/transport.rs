@@ -1,4 +1,5 @@
-//! What the client needs from its host: a way to send one HTTP request, and the time.
+//! What the client needs from its host: a way to send one HTTP request, the time, and a way
+//! to wait.
 //!
 //! On wasm32 this is [`crate::fetch::FetchTransport`] (the global `fetch`, so browsers,
 //! workers and Node alike); native tests script answers with a fake, so the client and
@@ -20,6 +21,8 @@ pub struct HttpResponse {
     pub status: u16,
     /// The `X-Request-Id` header.
     pub request_id: Option<String>,
+    /// The `Retry-After` header.
+    pub retry_after: Option<String>,
     pub body: String,
 }
 
@@ -32,6 +35,12 @@ pub trait Transport {
     /// [`Error::Aborted`] when `signal` fires. Error statuses are answers, not errors, here.
     async fn send(&self, request: HttpRequest, timeout_ms: u32, signal: Option<&Self::Signal>) -> Result<HttpResponse, Error>;
 
-    /// Seconds since the Unix epoch, for `X-Sdk-Date`.
-    fn now_unix_secs(&self) -> u64;
+    /// Milliseconds since the Unix epoch: for `X-Sdk-Date` and the times in reports.
+    fn now_ms(&self) -> u64;
+
+    /// Waits; a fake transport advances its own clock instead.
+    async fn sleep(&self, ms: u32);
+
+    /// Whether the caller has asked to stop.
+    fn is_aborted(&self, signal: &Self::Signal) -> bool;
 }

@@ -24,7 +24,7 @@ impl Scripted {
     fn reply(self, status: u16, body: &str) -> Self {
         let body = body.to_owned();
         self.replies.borrow_mut().push_back(Box::new(move |_| {
-            Ok(HttpResponse { status, request_id: Some(format!("req-{status}")), body: body.clone() })
+            Ok(HttpResponse { status, request_id: Some(format!("req-{status}")), retry_after: None, body: body.clone() })
         }));
         self
     }
@@ -44,8 +44,14 @@ impl Transport for &Scripted {
         reply(&request)
     }
 
-    fn now_unix_secs(&self) -> u64 {
-        1_704_164_645 // 20240102T030405Z
+    fn now_ms(&self) -> u64 {
+        1_704_164_645_000 // 20240102T030405Z
+    }
+
+    async fn sleep(&self, _ms: u32) {}
+
+    fn is_aborted(&self, _signal: &()) -> bool {
+        false
     }
 }
 
@@ -178,7 +184,7 @@ fn list_all_servers_fetches_every_page_once_and_dedupes() {
         let offset: usize = req.url.split("offset=").nth(1).unwrap().split('&').next().unwrap().parse().unwrap();
         // The last page overlaps the previous one by one server, as if one was deleted meanwhile.
         let (start, count) = if offset == 200 { (199, 51) } else { (offset, 100) };
-        Ok(HttpResponse { status: 200, request_id: None, body: page(start, count, 250) })
+        Ok(HttpResponse { status: 200, request_id: None, retry_after: None, body: page(start, count, 250) })
     };
     let transport = Scripted::default().with(reply_for).with(reply_for).with(reply_for);
     let client = Client::new(config(r#"{"token":"t"}"#), &transport);

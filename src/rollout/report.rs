@@ -1,0 +1,320 @@
+//! The report of a rollout: one entry per selected server, kept up to date while the run goes,
+//! so an interrupted run can be resumed from it. It holds no secret: it can be stored anywhere.
+
+use super::plan::{Plan, SkipReason};
+use serde::{Deserialize, Serialize};
+
+/// Where a server stands. A finished run leaves only the last four.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Not sent yet.
+    Pending,
+    /// Sent, and its job is being followed.
+    InProgress,
+    Succeeded,
+    Failed,
+    Skipped,
+    /// Nothing proves whether it was updated.
+    Unknown,
+}
+
+impl Outcome {
+    pub fn is_final(self) -> bool {
+        matches!(self, Outcome::Succeeded | Outcome::Failed | Outcome::Skipped | Outcome::Unknown)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pending => "pending",
+            Outcome::InProgress => "in_progress",
+            Outcome::Succeeded => "succeeded",
+            Outcome::Failed => "failed",
+            Outcome::Skipped => "skipped",
+            Outcome::Unknown => "unknown",
+        }
+    }
+}
+
+/// How draining went for one server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Drain {
+    pub sessions_before: u32,
+    /// Sessions left when the reboot went ahead: more than 0 only when the deadline passed.
+    pub sessions_at_reboot: u32,
+    pub waited_ms: u64,
+    pub deadline_passed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerReport {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_group_id: Option<String>,
+    pub outcome: Outcome,
+    /// A stable word for skips and failures: a skip reason, an error code, `halted`, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wave: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_job_status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_msg: Option<String>,
+    /// batch-update-tsvi calls that carried this server.
+    pub attempts: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted_at: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drain: Option<Drain>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Running,
+    Completed,
+    /// Stopped starting waves after too many failures.
+    Halted,
+    /// Stopped starting waves because the caller aborted.
+    Aborted,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub succeeded: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    pub unknown: usize,
+    pub pending: usize,
+    pub in_progress: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Bumped when the shape changes, so a stored report is not misread.
+    pub format: u32,
+    pub status: RunStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub halt_reason: Option<String>,
+    pub started_at: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<u64>,
+    /// Every job this run created: resuming never sends these servers again.
+    pub job_ids: Vec<String>,
+    pub servers: Vec<ServerReport>,
+    /// Things the run noticed that the user should know (changed servers, lifts that failed).
+    pub notes: Vec<String>,
+    pub counts: Counts,
+    pub plan: Plan,
+}
+
+pub const REPORT_FORMAT: u32 = 1;
+
+impl Report {
+    /// A report in which every planned server is pending and every skip is recorded.
+    pub fn new(plan: &Plan, started_at: u64) -> Report {
+        let mut servers = Vec::with_capacity(plan.snapshot.len());
+        for (wave, id) in plan.waves.iter().flat_map(|w| w.server_ids().map(move |id| (w.index, id))) {
+            let state = plan.snapshot_of(id);
+            servers.push(ServerReport {
+                id: id.clone(),
+                name: state.and_then(|s| s.name.clone()),
+                server_group_id: state.and_then(|s| s.server_group_id.clone()),
+                outcome: Outcome::Pending,
+                wave: Some(wave),
+                ..ServerReport::blank()
+            });
+        }
+        for skip in &plan.skipped {
+            if skip.reason == SkipReason::Duplicate {
+                continue; // One entry per selected server: the first listing has it.
+            }
+            let state = plan.snapshot_of(&skip.id);
+            servers.push(ServerReport {
+                id: skip.id.clone(),
+                name: skip.name.clone(),
+                server_group_id: state.and_then(|s| s.server_group_id.clone()),
+                outcome: Outcome::Skipped,
+                reason: Some(skip_word(skip.reason).into()),
+                detail: Some(skip.detail.clone()),
+                ..ServerReport::blank()
+            });
+        }
+        let mut report = Report {
+            format: REPORT_FORMAT,
+            status: RunStatus::Running,
+            halt_reason: None,
+            started_at,
+            finished_at: None,
+            job_ids: Vec::new(),
+            servers,
+            notes: Vec::new(),
+            counts: Counts::default(),
+            plan: plan.clone(),
+        };
+        report.recount();
+        report
+    }
+
+    pub fn server_mut(&mut self, id: &str) -> Option<&mut ServerReport> {
+        self.servers.iter_mut().find(|s| s.id == id)
+    }
+
+    pub fn server(&self, id: &str) -> Option<&ServerReport> {
+        self.servers.iter().find(|s| s.id == id)
+    }
+
+    pub fn recount(&mut self) {
+        let mut c = Counts::default();
+        for s in &self.servers {
+            match s.outcome {
+                Outcome::Succeeded => c.succeeded += 1,
+                Outcome::Failed => c.failed += 1,
+                Outcome::Skipped => c.skipped += 1,
+                Outcome::Unknown => c.unknown += 1,
+                Outcome::Pending => c.pending += 1,
+                Outcome::InProgress => c.in_progress += 1,
+            }
+        }
+        self.counts = c;
+    }
+
+    /// One line per server, RFC 4180 quoting, with a header.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from(
+            "id,name,server_group_id,outcome,reason,detail,wave,job_id,sub_job_status,error_code,error_msg,attempts,submitted_at,finished_at,drain_waited_ms,sessions_at_reboot\r\n",
+        );
+        for s in &self.servers {
+            let number = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
+            let fields = [
+                s.id.clone(),
+                s.name.clone().unwrap_or_default(),
+                s.server_group_id.clone().unwrap_or_default(),
+                s.outcome.as_str().to_owned(),
+                s.reason.clone().unwrap_or_default(),
+                s.detail.clone().unwrap_or_default(),
+                number(s.wave.map(|w| w as u64)),
+                s.job_id.clone().unwrap_or_default(),
+                s.sub_job_status.clone().unwrap_or_default(),
+                s.error_code.clone().unwrap_or_default(),
+                s.error_msg.clone().unwrap_or_default(),
+                s.attempts.to_string(),
+                number(s.submitted_at),
+                number(s.finished_at),
+                number(s.drain.as_ref().map(|d| d.waited_ms)),
+                number(s.drain.as_ref().map(|d| d.sessions_at_reboot as u64)),
+            ];
+            let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+            out.push_str(&line.join(","));
+            out.push_str("\r\n");
+        }
+        out
+    }
+}
+
+impl ServerReport {
+    fn blank() -> ServerReport {
+        ServerReport {
+            id: String::new(),
+            name: None,
+            server_group_id: None,
+            outcome: Outcome::Pending,
+            reason: None,
+            detail: None,
+            wave: None,
+            job_id: None,
+            sub_job_status: None,
+            error_code: None,
+            error_msg: None,
+            attempts: 0,
+            submitted_at: None,
+            finished_at: None,
+            drain: None,
+        }
+    }
+}
+
+pub fn skip_word(reason: SkipReason) -> &'static str {
+    match reason {
+        SkipReason::Duplicate => "duplicate",
+        SkipReason::JobRunning => "job_running",
+        SkipReason::Maintenance => "maintenance",
+        SkipReason::State => "state",
+        SkipReason::Busy => "busy",
+        SkipReason::NotFound => "not_found",
+        SkipReason::Halted => "halted",
+        SkipReason::Changed => "changed",
+    }
+}
+
+/// Quotes a CSV field when it needs it; a leading `=`, `+`, `-` or `@` is defused so a
+/// spreadsheet never runs a server name as a formula.
+fn csv_field(value: &str) -> String {
+    let defused = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_owned() };
+    if defused.contains([',', '"', '\n', '\r']) || defused != value {
+        format!("\"{}\"", defused.replace('"', "\"\""))
+    } else {
+        defused
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json;
+    use crate::model::VmStatus;
+    use crate::rollout::plan::{plan_rollout, GroupState, RolloutOptions, ServerState};
+
+    fn sample() -> Report {
+        let servers: Vec<ServerState> = ["a", "b", "a"]
+            .iter()
+            .map(|id| ServerState {
+                id: id.to_string(),
+                name: Some(format!("=HYPERLINK(\"x\",\"{id}\")")),
+                server_group_id: Some("g".into()),
+                vm_status: Some(VmStatus::Active),
+                ..Default::default()
+            })
+            .chain(std::iter::once(ServerState { id: "off".into(), vm_status: Some(VmStatus::Shutoff), ..Default::default() }))
+            .collect();
+        let groups = [GroupState { id: "g".into(), ip_virtual: Some(true), server_count: Some(2), name: None }];
+        Report::new(&plan_rollout(&servers, &groups, &RolloutOptions::default()), 1000)
+    }
+
+    #[test]
+    fn one_entry_per_selected_server() {
+        let report = sample();
+        let ids: Vec<(&str, Outcome)> = report.servers.iter().map(|s| (s.id.as_str(), s.outcome)).collect();
+        assert_eq!(ids, [("a", Outcome::Pending), ("b", Outcome::Pending), ("off", Outcome::Skipped)]);
+        assert_eq!((report.counts.pending, report.counts.skipped), (2, 1));
+        assert_eq!(report.server("off").unwrap().reason.as_deref(), Some("state"));
+    }
+
+    #[test]
+    fn csv_quotes_and_defuses_formulas() {
+        let csv = sample().to_csv();
+        let lines: Vec<&str> = csv.split("\r\n").collect();
+        assert!(lines[0].starts_with("id,name,server_group_id,outcome"));
+        assert!(lines[1].starts_with(r#"a,"'=HYPERLINK(""x"",""a"")",g,pending,"#), "{}", lines[1]);
+        assert!(lines[3].starts_with("off,,,skipped,state,vm_status SHUTOFF cannot be rebooted now,"), "{}", lines[3]);
+        assert_eq!(lines.len(), 5);
+    }
+
+    #[test]
+    fn json_round_trips() {
+        let report = sample();
+        let back: Report = json::from_str(&json::to_string(&report).unwrap()).unwrap();
+        assert_eq!(back, report);
+    }
+}

@@ -1,0 +1,174 @@
+//! Which failures of a batch-update-tsvi call may be sent again, and when.
+//!
+//! The call reboots servers, so a retry is only ever automatic when the failure proves the
+//! batch was not applied. Everything else is either final or ambiguous: an ambiguous batch is
+//! resolved by reading the servers' state, never by resending blindly.
+
+use crate::error::Error;
+use serde::Serialize;
+
+/// What a failed submission means for the servers in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureClass {
+    /// Provably not applied: wait and send the same batch again.
+    SafeToResend,
+    /// Maybe applied: read the servers before doing anything else.
+    Ambiguous,
+    /// Refused for good. 404 and 409 name servers that can be dropped before resubmitting.
+    Final,
+}
+
+/// Classifies a failed batch-update-tsvi call.
+pub fn classify(error: &Error) -> FailureClass {
+    match error {
+        Error::Api(api) => match api.status {
+            429 => FailureClass::SafeToResend,
+            // A 503 the service itself wrote (a JSON error body) refused the call; a 503 page
+            // from something in between says nothing about whether the service got it.
+            503 if api.body.is_none() => FailureClass::SafeToResend,
+            400 | 401 | 403 | 404 | 405 | 409 => FailureClass::Final,
+            // 500, 502, 504, other statuses, and success answers we could not read.
+            _ => FailureClass::Ambiguous,
+        },
+        Error::Network { sent: false, .. } => FailureClass::SafeToResend,
+        Error::Network { sent: true, .. } | Error::Timeout { .. } => FailureClass::Ambiguous,
+        // Nothing was sent (checked before sending) or the caller stopped the run.
+        Error::Validation(_) => FailureClass::Final,
+        Error::Aborted => FailureClass::Ambiguous,
+    }
+}
+
+/// A source of uniform random numbers in [0, 1): injected so tests are exact.
+pub trait Rng {
+    fn next_unit(&mut self) -> f64;
+}
+
+/// SplitMix64: small, fast, good enough for jitter (not for anything secret).
+#[derive(Debug, Clone)]
+pub struct SplitMix64(pub u64);
+
+impl Rng for SplitMix64 {
+    fn next_unit(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        (z >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Exponential backoff with full jitter and a cap: attempt `n` (0-based) waits a uniform
+/// random time in `[0, min(cap, base * 2^n))`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Backoff {
+    pub base_ms: u32,
+    pub cap_ms: u32,
+    /// Resends of one batch after the first attempt.
+    pub max_resends: u32,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff { base_ms: 500, cap_ms: 20_000, max_resends: 5 }
+    }
+}
+
+impl Backoff {
+    pub fn delay_ms(&self, attempt: u32, rng: &mut dyn Rng) -> u32 {
+        let ceiling = (self.base_ms as f64 * 2f64.powi(attempt.min(30) as i32)).min(self.cap_ms as f64);
+        (rng.next_unit() * ceiling) as u32
+    }
+
+    /// The wait before resending: at least what `Retry-After` asked for, when it did.
+    pub fn delay_with_hint_ms(&self, attempt: u32, retry_after_ms: Option<u32>, rng: &mut dyn Rng) -> u32 {
+        let jittered = self.delay_ms(attempt, rng);
+        match retry_after_ms {
+            Some(hint) => hint.max(jittered),
+            None => jittered,
+        }
+    }
+}
+
+/// `Retry-After` in whole seconds (the HTTP-date form is not used by these services).
+pub fn parse_retry_after_ms(value: &str) -> Option<u32> {
+    let secs: u32 = value.trim().parse().ok()?;
+    Some(secs.saturating_mul(1000).min(600_000))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ApiError;
+
+    fn api(status: u16, json: bool) -> Error {
+        let body = if json { r#"{"error_code":"X","error_msg":"y"}"# } else { "<html>busy</html>" };
+        Error::Api(ApiError::from_response(status, body, None))
+    }
+
+    #[test]
+    fn every_status_and_failure_kind() {
+        use FailureClass::*;
+        let cases = [
+            (api(429, true), SafeToResend),
+            (api(429, false), SafeToResend),
+            (api(503, true), SafeToResend),
+            (api(503, false), Ambiguous),
+            (api(500, true), Ambiguous),
+            (api(502, false), Ambiguous),
+            (api(504, false), Ambiguous),
+            (api(400, true), Final),
+            (api(401, true), Final),
+            (api(403, true), Final),
+            (api(404, true), Final),
+            (api(405, true), Final),
+            (api(409, true), Final),
+            (api(200, false), Ambiguous),
+            (Error::Timeout { timeout_ms: 1 }, Ambiguous),
+            (Error::Network { message: "refused".into(), sent: false }, SafeToResend),
+            (Error::Network { message: "reset".into(), sent: true }, Ambiguous),
+            (Error::Aborted, Ambiguous),
+            (Error::validation("", "x", "y"), Final),
+        ];
+        for (error, want) in cases {
+            assert_eq!(classify(&error), want, "{error:?}");
+        }
+    }
+
+    struct Fixed(f64);
+    impl Rng for Fixed {
+        fn next_unit(&mut self) -> f64 {
+            self.0
+        }
+    }
+
+    #[test]
+    fn backoff_is_exponential_jittered_and_capped() {
+        let b = Backoff { base_ms: 100, cap_ms: 1000, max_resends: 5 };
+        let almost_one = &mut Fixed(0.999_999);
+        let ceilings: Vec<u32> = (0..6).map(|n| b.delay_ms(n, almost_one)).collect();
+        assert_eq!(ceilings, [99, 199, 399, 799, 999, 999]);
+        assert_eq!(b.delay_ms(3, &mut Fixed(0.5)), 400);
+        assert_eq!(b.delay_ms(3, &mut Fixed(0.0)), 0);
+        assert_eq!(b.delay_with_hint_ms(0, Some(2000), &mut Fixed(0.5)), 2000);
+        assert_eq!(b.delay_with_hint_ms(4, Some(10), &mut Fixed(0.5)), 500);
+    }
+
+    #[test]
+    fn splitmix_is_deterministic_and_in_range() {
+        let (mut a, mut b) = (SplitMix64(7), SplitMix64(7));
+        for _ in 0..1000 {
+            let x = a.next_unit();
+            assert!((0.0..1.0).contains(&x));
+            assert_eq!(x, b.next_unit());
+        }
+    }
+
+    #[test]
+    fn retry_after_seconds() {
+        assert_eq!(parse_retry_after_ms("3"), Some(3000));
+        assert_eq!(parse_retry_after_ms(" 0 "), Some(0));
+        assert_eq!(parse_retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+    }
+}

@@ -1,0 +1,763 @@
+//! Running a plan: waves of batches, each followed to the end before the next starts, with
+//! retries that never reboot a server twice, draining, halting, aborting and resuming.
+//!
+//! One engine serves a fresh run and a resumed one: it works from a [`Report`], in which a
+//! fresh run has every planned server `pending`. Servers already sent (`in_progress`) are
+//! followed, `unknown` ones are read again first, and only servers proven untouched are sent.
+
+use super::plan::{skip_reason, Plan, ServerState, SkipReason, Wave};
+use super::report::{skip_word, Drain, Outcome, Report, RunStatus};
+use super::retry::{classify, Backoff, FailureClass, SplitMix64};
+use crate::client::Client;
+use crate::error::Error;
+use crate::json::Value;
+use crate::model::{AppServer, JobDetail, JobType, ListSubJobsResponse, SubJob, TaskStatus, UpdateTsvi};
+use crate::transport::Transport;
+use crate::validate::MAX_BATCH_ITEMS;
+use futures_util::future::join_all;
+use serde::Serialize;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunOptions {
+    pub poll_interval_ms: u32,
+    /// How long one job is followed before its unfinished servers are reported `unknown`.
+    pub job_timeout_ms: u32,
+    pub backoff: Backoff,
+    /// Attempts of a read (show, list) before it is given up.
+    pub read_attempts: u32,
+    /// Seeds the jitter of the backoff.
+    pub seed: u64,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions { poll_interval_ms: 2000, job_timeout_ms: 1_800_000, backoff: Backoff::default(), read_attempts: 6, seed: 0x7575_6964 }
+    }
+}
+
+/// What the run tells its caller as it goes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    Plan { planned: usize, skipped: usize, waves: usize, batches: usize },
+    /// A server changed since the plan; `skipped` when the change rules it out.
+    Changed { server_id: String, detail: String, skipped: bool },
+    WaveStarted { wave: usize, servers: usize },
+    DrainStarted { wave: usize, servers: usize },
+    DrainDone { wave: usize, waited_ms: u64, sessions_left: u32, deadline_passed: bool },
+    BatchSubmitted { wave: usize, job_id: String, server_ids: Vec<String>, attempt: u32 },
+    BatchFailed { wave: usize, server_ids: Vec<String>, attempt: u32, class: FailureClass, status: Option<u16>, error_code: String, message: String },
+    ServerProgress { server_id: String, job_id: String, status: String },
+    ServerDone { server_id: String, outcome: Outcome, reason: Option<String> },
+    WaveDone { wave: usize, succeeded: usize, failed: usize, unknown: usize },
+    Halted { reason: String },
+    Aborted,
+    RunDone { status: RunStatus, succeeded: usize, failed: usize, skipped: usize, unknown: usize },
+}
+
+/// The caller's hooks: every event, and the report after each change worth saving.
+pub struct Hooks<'a> {
+    pub on_event: &'a dyn Fn(&Event),
+    pub on_report: &'a dyn Fn(&Report),
+}
+
+struct Runner<'a, T: Transport> {
+    client: &'a Client<T>,
+    options: RunOptions,
+    signal: Option<&'a T::Signal>,
+    hooks: Hooks<'a>,
+    rng: RefCell<SplitMix64>,
+    report: RefCell<Report>,
+    /// The job id each server had when this run read it, to tell our job from an older one.
+    job_before: RefCell<BTreeMap<String, Option<String>>>,
+    /// Servers we put in maintenance and have not yet taken out.
+    marked: RefCell<BTreeSet<String>>,
+}
+
+/// Runs a fresh plan.
+pub async fn run_rollout<T: Transport>(client: &Client<T>, plan: &Plan, options: RunOptions, signal: Option<&T::Signal>, hooks: Hooks<'_>) -> Report {
+    let report = Report::new(plan, client.transport().now_ms());
+    execute(client, report, options, signal, hooks).await
+}
+
+/// Continues an interrupted run: follows what was sent, re-checks what is unknown, and sends
+/// what was never sent. A server that has a job from this run is never sent again.
+pub async fn resume_rollout<T: Transport>(client: &Client<T>, mut report: Report, options: RunOptions, signal: Option<&T::Signal>, hooks: Hooks<'_>) -> Report {
+    for server in &mut report.servers {
+        let stopped_early = server.outcome == Outcome::Skipped && matches!(server.reason.as_deref(), Some("halted" | "aborted"));
+        if stopped_early {
+            server.outcome = Outcome::Pending;
+            server.reason = None;
+            server.detail = None;
+        }
+    }
+    report.status = RunStatus::Running;
+    report.halt_reason = None;
+    report.finished_at = None;
+    report.recount();
+    execute(client, report, options, signal, hooks).await
+}
+
+async fn execute<T: Transport>(client: &Client<T>, report: Report, options: RunOptions, signal: Option<&T::Signal>, hooks: Hooks<'_>) -> Report {
+    let runner = Runner {
+        client,
+        rng: RefCell::new(SplitMix64(options.seed)),
+        options,
+        signal,
+        hooks,
+        report: RefCell::new(report),
+        job_before: RefCell::new(BTreeMap::new()),
+        marked: RefCell::new(BTreeSet::new()),
+    };
+    runner.run().await;
+    runner.report.into_inner()
+}
+
+fn now<T: Transport>(client: &Client<T>) -> u64 {
+    client.transport().now_ms()
+}
+
+impl<'a, T: Transport> Runner<'a, T> {
+    fn emit(&self, event: Event) {
+        (self.hooks.on_event)(&event);
+    }
+
+    fn save(&self) {
+        let mut report = self.report.borrow_mut();
+        report.recount();
+        (self.hooks.on_report)(&report);
+    }
+
+    fn aborted(&self) -> bool {
+        self.signal.is_some_and(|s| self.client.transport().is_aborted(s))
+    }
+
+    fn plan(&self) -> Plan {
+        self.report.borrow().plan.clone()
+    }
+
+    fn ids_with(&self, outcome: Outcome) -> Vec<String> {
+        self.report.borrow().servers.iter().filter(|s| s.outcome == outcome).map(|s| s.id.clone()).collect()
+    }
+
+    fn finish(&self, id: &str, outcome: Outcome, reason: Option<&str>, detail: Option<String>) {
+        let at = now(self.client);
+        {
+            let mut report = self.report.borrow_mut();
+            let Some(server) = report.server_mut(id) else { return };
+            server.outcome = outcome;
+            server.reason = reason.map(str::to_owned);
+            if detail.is_some() {
+                server.detail = detail;
+            }
+            if outcome != Outcome::Skipped {
+                server.finished_at = Some(at);
+            }
+        }
+        self.emit(Event::ServerDone { server_id: id.to_owned(), outcome, reason: reason.map(str::to_owned) });
+    }
+
+    fn fail_with(&self, id: &str, outcome: Outcome, reason: &str, error: &Error) {
+        if let Some(server) = self.report.borrow_mut().server_mut(id) {
+            if let Error::Api(api) = error {
+                server.error_code = Some(api.error_code.clone());
+                server.error_msg = Some(api.error_msg.clone());
+            } else {
+                server.error_code = Some(error.code().to_owned());
+                server.error_msg = Some(error.to_string());
+            }
+        }
+        self.finish(id, outcome, Some(reason), None);
+    }
+
+    async fn run(&self) {
+        {
+            let plan = self.plan();
+            self.emit(Event::Plan {
+                planned: plan.summary.planned,
+                skipped: plan.summary.skipped,
+                waves: plan.summary.waves,
+                batches: plan.summary.batches,
+            });
+        }
+        self.recheck().await;
+        self.save();
+
+        // Jobs sent before (a resumed run) finish before anything new starts.
+        let mut earlier: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for s in self.report.borrow().servers.iter().filter(|s| s.outcome == Outcome::InProgress) {
+            if let Some(job) = &s.job_id {
+                earlier.entry(job.clone()).or_default().push(s.id.clone());
+            }
+        }
+        join_all(earlier.into_iter().map(|(job, ids)| self.follow_job(job, ids))).await;
+        self.save();
+
+        let plan = self.plan();
+        for wave in &plan.waves {
+            let pending: BTreeSet<String> = self.ids_with(Outcome::Pending).into_iter().collect();
+            let members: Vec<String> = wave.server_ids().filter(|id| pending.contains(*id)).cloned().collect();
+            if members.is_empty() {
+                continue;
+            }
+            if self.aborted() {
+                self.stop_all(RunStatus::Aborted, "aborted before its wave started");
+                break;
+            }
+            if let Some(reason) = self.halt_reason(&plan) {
+                self.emit(Event::Halted { reason: reason.clone() });
+                self.report.borrow_mut().halt_reason = Some(reason);
+                self.stop_all(RunStatus::Halted, "the run halted before its wave started");
+                break;
+            }
+            self.run_wave(wave, members).await;
+        }
+        if self.aborted() && self.report.borrow().status == RunStatus::Running {
+            self.stop_all(RunStatus::Aborted, "aborted before its wave started");
+        }
+
+        let finished_at = now(self.client);
+        {
+            let mut report = self.report.borrow_mut();
+            if report.status == RunStatus::Running {
+                report.status = RunStatus::Completed;
+            }
+            report.finished_at = Some(finished_at);
+            report.recount();
+        }
+        self.save();
+        let report = self.report.borrow();
+        let c = &report.counts;
+        self.emit(Event::RunDone { status: report.status, succeeded: c.succeeded, failed: c.failed, skipped: c.skipped, unknown: c.unknown });
+    }
+
+    /// Marks every server not yet sent as skipped, and records why the run stopped.
+    fn stop_all(&self, status: RunStatus, detail: &str) {
+        if status == RunStatus::Aborted {
+            self.emit(Event::Aborted);
+        }
+        let word = if status == RunStatus::Aborted { "aborted" } else { skip_word(SkipReason::Halted) };
+        for id in self.ids_with(Outcome::Pending) {
+            self.finish(&id, Outcome::Skipped, Some(word), Some(detail.to_owned()));
+        }
+        self.report.borrow_mut().status = status;
+    }
+
+    fn halt_reason(&self, plan: &Plan) -> Option<String> {
+        let limit = plan.options.halt_after_failures?;
+        let report = self.report.borrow();
+        let failed = report.servers.iter().filter(|s| s.outcome == Outcome::Failed).count() as u32;
+        let allowed = match limit {
+            super::plan::Limit::Count(n) => n,
+            super::plan::Limit::Percent(_) => limit.of(plan.summary.planned as u32),
+        };
+        (failed > allowed).then(|| format!("{failed} servers failed, more than the {allowed} allowed by haltAfterFailures"))
+    }
+
+    /// Reads every server not yet finished and compares it with the plan: a server whose
+    /// state changed in a way that rules it out is skipped, and every change is reported.
+    async fn recheck(&self) {
+        let plan = self.plan();
+        let (pending, unknown) = (self.ids_with(Outcome::Pending), self.ids_with(Outcome::Unknown));
+        let in_progress = self.ids_with(Outcome::InProgress);
+        let all: Vec<String> = pending.iter().chain(&unknown).chain(&in_progress).cloned().collect();
+        let current = self.read_servers(&all).await;
+        let our_jobs: BTreeSet<String> = self.report.borrow().job_ids.iter().cloned().collect();
+
+        for id in &all {
+            let Some(now_state) = current.get(id) else {
+                // Could not be read: a pending server is not sent blind; an in-progress one is
+                // still followed through its job.
+                if !in_progress.contains(id) {
+                    self.finish(id, Outcome::Unknown, Some("unreadable"), Some("its state could not be read".into()));
+                }
+                continue;
+            };
+            let Some(now_state) = now_state else {
+                self.finish(id, Outcome::Skipped, Some(skip_word(SkipReason::NotFound)), Some("the server no longer exists".into()));
+                continue;
+            };
+            // A job of this run on the server: follow it, never send again.
+            if let Some(job) = now_state.job_id.as_ref().filter(|j| our_jobs.contains(*j)) {
+                if let Some(server) = self.report.borrow_mut().server_mut(id) {
+                    server.outcome = Outcome::InProgress;
+                    server.job_id = Some(job.clone());
+                }
+                continue;
+            }
+            if in_progress.contains(id) {
+                continue;
+            }
+            self.job_before.borrow_mut().insert(id.clone(), now_state.job_id.clone());
+            if unknown.contains(id) {
+                // Re-checked: no job of ours reached it, so it was never applied.
+                if let Some(server) = self.report.borrow_mut().server_mut(id) {
+                    server.outcome = Outcome::Pending;
+                    server.reason = None;
+                }
+            }
+            let Some(before) = plan.snapshot_of(id) else { continue };
+            let changes = describe_changes(before, now_state);
+            if changes.is_empty() {
+                continue;
+            }
+            let group_moved = before.server_group_id != now_state.server_group_id;
+            let rule = skip_reason(now_state, &plan.options);
+            let skipped = group_moved || rule.is_some();
+            let detail = format!("changed since the plan: {}", changes.join(", "));
+            self.emit(Event::Changed { server_id: id.clone(), detail: detail.clone(), skipped });
+            self.report.borrow_mut().notes.push(format!("server {id} {detail}"));
+            if skipped {
+                let word = match rule {
+                    Some((reason, _)) if !group_moved => skip_word(reason),
+                    _ => skip_word(SkipReason::Changed),
+                };
+                self.finish(id, Outcome::Skipped, Some(word), Some(detail));
+            }
+        }
+    }
+
+    /// Reads servers; `None` inside means the service says it does not exist, a missing key
+    /// means it could not be read.
+    async fn read_servers(&self, ids: &[String]) -> BTreeMap<String, Option<ServerState>> {
+        let mut out = BTreeMap::new();
+        for chunk in ids.chunks(8) {
+            let reads = chunk.iter().map(|id| async move { (id.clone(), self.read(|| self.client.show_server::<AppServer>(id, None)).await) });
+            for (id, result) in join_all(reads).await {
+                match result {
+                    Ok(server) => {
+                        out.insert(id, Some(ServerState::from(&server)));
+                    }
+                    Err(Error::Api(api)) if api.status == 404 => {
+                        out.insert(id, None);
+                    }
+                    Err(_) => {}
+                }
+            }
+        }
+        out
+    }
+
+    /// A read, retried on anything that may pass (429, 5xx, timeouts, network errors).
+    async fn read<R, F, Fut>(&self, call: F) -> Result<R, Error>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<crate::client::Answer<R>, Error>>,
+    {
+        let mut attempt = 0;
+        loop {
+            match call().await {
+                Ok(answer) => return Ok(answer.value),
+                Err(error) => {
+                    let passing = match &error {
+                        Error::Api(api) => api.status == 429 || api.status >= 500,
+                        Error::Timeout { .. } | Error::Network { .. } => true,
+                        _ => false,
+                    };
+                    attempt += 1;
+                    if !passing || attempt >= self.options.read_attempts {
+                        return Err(error);
+                    }
+                    let hint = if let Error::Api(api) = &error { api.retry_after_ms } else { None };
+                    let delay = self.options.backoff.delay_with_hint_ms(attempt - 1, hint, &mut *self.rng.borrow_mut());
+                    self.client.transport().sleep(delay).await;
+                }
+            }
+        }
+    }
+
+    async fn run_wave(&self, wave: &Wave, members: Vec<String>) {
+        self.emit(Event::WaveStarted { wave: wave.index, servers: members.len() });
+        let plan = self.plan();
+        let mut ready = members.clone();
+        if plan.options.drain {
+            ready = self.drain(wave.index, &members, plan.options.drain_timeout_ms).await;
+        }
+        if !ready.is_empty() {
+            let batches: Vec<Vec<String>> = wave
+                .batches
+                .iter()
+                .map(|b| b.iter().filter(|id| ready.contains(id)).cloned().collect::<Vec<_>>())
+                .filter(|b| !b.is_empty())
+                .collect();
+            let sent = join_all(batches.into_iter().map(|batch| self.submit(wave.index, batch))).await;
+            self.save();
+            let jobs: Vec<(String, Vec<String>)> = sent.into_iter().flatten().collect();
+            join_all(jobs.into_iter().map(|(job, ids)| self.follow_job(job, ids))).await;
+        }
+        if plan.options.drain {
+            self.lift_maintenance().await;
+        }
+        // Drained servers that were never sent (the run was aborted while draining).
+        if self.aborted() {
+            self.stop_all(RunStatus::Aborted, "aborted while its wave was draining");
+        }
+        let report = self.report.borrow();
+        let count = |o: Outcome| report.servers.iter().filter(|s| s.wave == Some(wave.index) && s.outcome == o).count();
+        let (succeeded, failed, unknown) = (count(Outcome::Succeeded), count(Outcome::Failed), count(Outcome::Unknown));
+        drop(report);
+        self.emit(Event::WaveDone { wave: wave.index, succeeded, failed, unknown });
+        self.save();
+    }
+
+    /// Puts the wave in maintenance, then waits until its sessions end or the deadline passes.
+    /// Returns the servers to update (all of them unless the run was aborted meanwhile).
+    async fn drain(&self, wave: usize, ids: &[String], timeout_ms: u32) -> Vec<String> {
+        self.emit(Event::DrainStarted { wave, servers: ids.len() });
+        let started = now(self.client);
+        let current = self.read_servers(ids).await;
+        let sessions_before: BTreeMap<String, u32> =
+            current.iter().map(|(id, s)| (id.clone(), s.as_ref().map_or(0, ServerState::sessions))).collect();
+        let to_mark: Vec<String> =
+            ids.iter().filter(|id| current.get(*id).and_then(|s| s.as_ref()).is_some_and(|s| !s.in_maintenance())).cloned().collect();
+        for chunk in to_mark.chunks(MAX_BATCH_ITEMS) {
+            // Marking is idempotent, so it may be retried like a read.
+            match self.read(|| self.client.batch_change_maintain_mode(chunk, true, None)).await {
+                Ok(()) => self.marked.borrow_mut().extend(chunk.iter().cloned()),
+                Err(error) => self.report.borrow_mut().notes.push(format!("could not put {} servers in maintenance: {error}", chunk.len())),
+            }
+        }
+        let mut left: BTreeMap<String, u32> = sessions_before.clone();
+        let deadline_passed = loop {
+            left.retain(|_, n| *n > 0);
+            if left.is_empty() || self.aborted() {
+                break false;
+            }
+            if now(self.client).saturating_sub(started) >= timeout_ms as u64 {
+                break true;
+            }
+            self.client.transport().sleep(self.options.poll_interval_ms).await;
+            let ids: Vec<String> = left.keys().cloned().collect();
+            for (id, state) in self.read_servers(&ids).await {
+                if let Some(n) = left.get_mut(&id) {
+                    *n = state.map_or(0, |s| s.sessions());
+                }
+            }
+        };
+        let waited_ms = now(self.client).saturating_sub(started);
+        for id in ids {
+            if let Some(server) = self.report.borrow_mut().server_mut(id) {
+                let at_reboot = left.get(id).copied().unwrap_or(0);
+                server.drain = Some(Drain {
+                    sessions_before: sessions_before.get(id).copied().unwrap_or(0),
+                    sessions_at_reboot: at_reboot,
+                    waited_ms,
+                    deadline_passed: deadline_passed && at_reboot > 0,
+                });
+            }
+        }
+        let sessions_left = left.values().sum();
+        self.emit(Event::DrainDone { wave, waited_ms, sessions_left, deadline_passed });
+        if self.aborted() {
+            Vec::new()
+        } else {
+            ids.to_vec()
+        }
+    }
+
+    /// Takes out of maintenance every server this run put in it.
+    async fn lift_maintenance(&self) {
+        let marked: Vec<String> = std::mem::take(&mut *self.marked.borrow_mut()).into_iter().collect();
+        for chunk in marked.chunks(MAX_BATCH_ITEMS) {
+            if let Err(error) = self.read(|| self.client.batch_change_maintain_mode(chunk, false, None)).await {
+                self.report.borrow_mut().notes.push(format!(
+                    "LEFT IN MAINTENANCE, lift by hand: {} ({error})",
+                    chunk.join(", ")
+                ));
+            }
+        }
+    }
+
+    /// Sends one batch until it is accepted, refused for good, or only unprovable servers are
+    /// left. Returns the jobs to follow with their servers.
+    async fn submit(&self, wave: usize, batch: Vec<String>) -> Vec<(String, Vec<String>)> {
+        let mut jobs = Vec::new();
+        let mut ids = batch;
+        let mut resends = 0u32;
+        while !ids.is_empty() {
+            if self.aborted() {
+                break; // Left pending; the run marks them skipped as aborted.
+            }
+            let attempt = self.mark_sent(&ids);
+            let items: Vec<UpdateTsvi> = {
+                let report = self.report.borrow();
+                ids.iter()
+                    .map(|id| {
+                        let state = report.plan.snapshot_of(id).cloned().unwrap_or_default();
+                        UpdateTsvi { id: id.clone(), enable: report.plan.enable_for(&state) }
+                    })
+                    .collect()
+            };
+            let error = match self.client.batch_update_tsvi(&items, None).await {
+                Ok(answer) => {
+                    self.accepted(wave, &answer.value, &ids, attempt);
+                    jobs.push((answer.value, ids));
+                    break;
+                }
+                Err(error) => error,
+            };
+            let class = classify(&error);
+            let (status, error_code) = match &error {
+                Error::Api(api) => (Some(api.status), api.error_code.clone()),
+                other => (None, other.code().to_owned()),
+            };
+            self.emit(Event::BatchFailed { wave, server_ids: ids.clone(), attempt, class, status, error_code, message: error.to_string() });
+            match class {
+                FailureClass::SafeToResend if resends < self.options.backoff.max_resends => {
+                    let hint = if let Error::Api(api) = &error { api.retry_after_ms } else { None };
+                    let delay = self.options.backoff.delay_with_hint_ms(resends, hint, &mut *self.rng.borrow_mut());
+                    resends += 1;
+                    self.client.transport().sleep(delay).await;
+                }
+                FailureClass::SafeToResend => {
+                    for id in &ids {
+                        self.fail_with(id, Outcome::Failed, "retries_exhausted", &error);
+                    }
+                    break;
+                }
+                FailureClass::Final => {
+                    let status = status.unwrap_or(0);
+                    let dropped = if status == 404 || status == 409 { self.drop_offenders(&ids).await } else { Vec::new() };
+                    if dropped.is_empty() {
+                        for id in &ids {
+                            self.fail_with(id, Outcome::Failed, "refused", &error);
+                        }
+                        break;
+                    }
+                    ids.retain(|id| !dropped.contains(id));
+                }
+                FailureClass::Ambiguous => {
+                    self.client.transport().sleep(self.options.poll_interval_ms).await;
+                    let (applied, untouched, unknown) = self.resolve(&ids).await;
+                    for (job, job_ids) in applied {
+                        self.accepted(wave, &job, &job_ids, attempt);
+                        jobs.push((job, job_ids));
+                    }
+                    for id in &unknown {
+                        self.fail_with(id, Outcome::Unknown, "ambiguous", &error);
+                    }
+                    if untouched.is_empty() {
+                        break;
+                    }
+                    if resends >= self.options.backoff.max_resends {
+                        for id in &untouched {
+                            self.fail_with(id, Outcome::Failed, "retries_exhausted", &error);
+                        }
+                        break;
+                    }
+                    resends += 1;
+                    ids = untouched;
+                }
+            }
+        }
+        jobs
+    }
+
+    fn mark_sent(&self, ids: &[String]) -> u32 {
+        let at = now(self.client);
+        let mut report = self.report.borrow_mut();
+        let mut attempt = 0;
+        for id in ids {
+            if let Some(server) = report.server_mut(id) {
+                server.attempts += 1;
+                server.submitted_at = Some(at);
+                attempt = attempt.max(server.attempts);
+            }
+        }
+        attempt
+    }
+
+    fn accepted(&self, wave: usize, job: &str, ids: &[String], attempt: u32) {
+        {
+            let mut report = self.report.borrow_mut();
+            if !report.job_ids.iter().any(|j| j == job) {
+                report.job_ids.push(job.to_owned());
+            }
+            for id in ids {
+                if let Some(server) = report.server_mut(id) {
+                    server.outcome = Outcome::InProgress;
+                    server.job_id = Some(job.to_owned());
+                }
+            }
+        }
+        self.emit(Event::BatchSubmitted { wave, job_id: job.to_owned(), server_ids: ids.to_vec(), attempt });
+        self.save();
+    }
+
+    /// After a 404 or 409: the servers that no longer exist or have a job running now are
+    /// skipped with the reason; the caller resends the rest.
+    async fn drop_offenders(&self, ids: &[String]) -> Vec<String> {
+        let current = self.read_servers(ids).await;
+        let mut dropped = Vec::new();
+        for id in ids {
+            match current.get(id) {
+                Some(None) => {
+                    self.finish(id, Outcome::Skipped, Some(skip_word(SkipReason::NotFound)), Some("the service no longer knows this server".into()));
+                    dropped.push(id.clone());
+                }
+                Some(Some(state)) if state.has_running_job() => {
+                    let detail = format!("job {} started meanwhile", state.job_id.as_deref().unwrap_or("?"));
+                    self.finish(id, Outcome::Skipped, Some(skip_word(SkipReason::JobRunning)), Some(detail));
+                    dropped.push(id.clone());
+                }
+                _ => {}
+            }
+        }
+        dropped
+    }
+
+    /// After an ambiguous failure: which servers the batch reached (and through which job),
+    /// which it provably did not, and which cannot be told.
+    async fn resolve(&self, ids: &[String]) -> (BTreeMap<String, Vec<String>>, Vec<String>, Vec<String>) {
+        let current = self.read_servers(ids).await;
+        let mut applied: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let (mut untouched, mut unclear) = (Vec::new(), Vec::new());
+        for id in ids {
+            let before = self.job_before.borrow().get(id).cloned().flatten();
+            match current.get(id) {
+                Some(Some(state)) => {
+                    let new_job = state.job_id.clone().filter(|job| Some(job) != before.as_ref());
+                    match new_job {
+                        Some(job) => applied.entry(job).or_default().push(id.clone()),
+                        None if state.task_status == Some(TaskStatus::UpdatingTsvi) => unclear.push(id.clone()),
+                        None => untouched.push(id.clone()),
+                    }
+                }
+                _ => unclear.push(id.clone()),
+            }
+        }
+        // Servers mid-update with no new job id on them: look for them in recent sub-jobs.
+        let mut unknown = Vec::new();
+        if !unclear.is_empty() {
+            let query = Value::Object(vec![
+                ("job_type".into(), Value::String(JobType::UpdateServerTsvi.as_str().into())),
+                ("limit".into(), Value::Number(100.0)),
+            ]);
+            let recent: Vec<SubJob> = self
+                .read(|| self.client.list_sub_jobs::<ListSubJobsResponse>(Some(&query), None))
+                .await
+                .map(|page| page.items)
+                .unwrap_or_default();
+            for id in unclear {
+                let before = self.job_before.borrow().get(&id).cloned().flatten();
+                let found = recent
+                    .iter()
+                    .find(|sub| sub.server_id() == Some(id.as_str()) && sub.job_id.is_some() && sub.job_id != before)
+                    .and_then(|sub| sub.job_id.clone());
+                match found {
+                    Some(job) => applied.entry(job).or_default().push(id),
+                    None => unknown.push(id),
+                }
+            }
+        }
+        (applied, untouched, unknown)
+    }
+
+    /// Follows one job until each of its servers has finished, or the job timeout passes.
+    async fn follow_job(&self, job: String, ids: Vec<String>) {
+        let started = now(self.client);
+        let mut open: BTreeSet<String> = ids.into_iter().collect();
+        while !open.is_empty() {
+            self.client.transport().sleep(self.options.poll_interval_ms).await;
+            let detail: Option<JobDetail> = self.read(|| self.client.show_job::<JobDetail>(&job, None)).await.ok();
+            let mut subs: Vec<SubJob> = detail.as_ref().map(|d| d.sub_jobs.clone()).unwrap_or_default();
+            if subs.is_empty() {
+                subs = self.sub_jobs_of(&job).await;
+            }
+            for sub in &subs {
+                let Some(id) = sub.server_id() else { continue };
+                if !open.contains(id) {
+                    continue;
+                }
+                let Some(status) = &sub.status else { continue };
+                let changed = {
+                    let mut report = self.report.borrow_mut();
+                    match report.server_mut(id) {
+                        Some(server) if server.sub_job_status.as_deref() != Some(status.as_str()) => {
+                            server.sub_job_status = Some(status.as_str().to_owned());
+                            true
+                        }
+                        _ => false,
+                    }
+                };
+                if changed {
+                    self.emit(Event::ServerProgress { server_id: id.to_owned(), job_id: job.clone(), status: status.as_str().to_owned() });
+                }
+                if status.is_finished() {
+                    let id = id.to_owned();
+                    open.remove(&id);
+                    if status.is_failure() {
+                        if let Some(server) = self.report.borrow_mut().server_mut(&id) {
+                            server.error_code = sub.error_code.clone();
+                            server.error_msg = sub.error_message.clone();
+                        }
+                        self.finish(&id, Outcome::Failed, Some("sub_job_failed"), None);
+                    } else {
+                        self.finish(&id, Outcome::Succeeded, None, None);
+                    }
+                }
+            }
+            let job_over = detail.as_ref().and_then(|d| d.status.as_ref()).is_some_and(|s| s.is_finished());
+            if job_over && !open.is_empty() {
+                // The job ended without a word on these servers.
+                for id in std::mem::take(&mut open) {
+                    self.finish(&id, Outcome::Unknown, Some("no_sub_job"), Some(format!("job {job} finished without a sub-job for this server")));
+                }
+            }
+            if now(self.client).saturating_sub(started) >= self.options.job_timeout_ms as u64 {
+                for id in std::mem::take(&mut open) {
+                    self.finish(&id, Outcome::Unknown, Some("job_timeout"), Some(format!("job {job} was still running when the run stopped following it")));
+                }
+            }
+        }
+        self.save();
+    }
+
+    async fn sub_jobs_of(&self, job: &str) -> Vec<SubJob> {
+        let mut all = Vec::new();
+        let mut offset = 0u32;
+        loop {
+            let query = Value::Object(vec![
+                ("job_id".into(), Value::String(job.to_owned())),
+                ("offset".into(), Value::Number(offset as f64)),
+                ("limit".into(), Value::Number(100.0)),
+            ]);
+            let Ok(page) = self.read(|| self.client.list_sub_jobs::<ListSubJobsResponse>(Some(&query), None)).await else { break };
+            let got = page.items.len() as u32;
+            all.extend(page.items);
+            offset += got;
+            if got == 0 || offset >= page.count {
+                break;
+            }
+        }
+        all
+    }
+}
+
+/// What differs between the planned and the current state, in words.
+fn describe_changes(before: &ServerState, now: &ServerState) -> Vec<String> {
+    let mut changes = Vec::new();
+    if before.server_group_id != now.server_group_id {
+        changes.push(format!(
+            "group {} -> {}",
+            before.server_group_id.as_deref().unwrap_or("none"),
+            now.server_group_id.as_deref().unwrap_or("none")
+        ));
+    }
+    if before.job_id != now.job_id {
+        changes.push(format!("job {} -> {}", before.job_id.as_deref().unwrap_or("none"), now.job_id.as_deref().unwrap_or("none")));
+    }
+    if before.in_maintenance() != now.in_maintenance() {
+        changes.push(format!("maintenance {} -> {}", before.in_maintenance(), now.in_maintenance()));
+    }
+    if before.vm_status != now.vm_status {
+        let show = |s: &ServerState| s.vm_status.as_ref().map_or("none".to_owned(), |v| v.as_str().to_owned());
+        changes.push(format!("vm_status {} -> {}", show(before), show(now)));
+    }
+    if before.has_running_job() != now.has_running_job() {
+        changes.push(format!("busy with a task: {} -> {}", before.has_running_job(), now.has_running_job()));
+    }
+    changes
+}

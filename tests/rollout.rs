@@ -1,0 +1,470 @@
+//! The rollout engine against a small in-memory Workspace APP service with a virtual clock:
+//! exact scenarios for retries, ambiguity, drains, halts, aborts and resumes. The gateway's
+//! simulator runs the same engine at scale in the soak test.
+
+use futures_executor::block_on;
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, VecDeque};
+use workspace_tsvi::config::parse_client_config;
+use workspace_tsvi::json::{self, Value};
+use workspace_tsvi::model::VmStatus;
+use workspace_tsvi::rollout::plan::{parse_options, plan_rollout, GroupState, Plan, ServerState};
+use workspace_tsvi::rollout::report::{Outcome, Report, RunStatus};
+use workspace_tsvi::rollout::retry::Backoff;
+use workspace_tsvi::rollout::run::{resume_rollout, run_rollout, Event, Hooks, RunOptions};
+use workspace_tsvi::transport::{HttpRequest, HttpResponse, Transport};
+use workspace_tsvi::{Client, Error};
+
+const PROJECT: &str = "0123456789abcdef0123456789abcdef";
+const JOB_MS: u64 = 5_000;
+
+/// What the next batch-update-tsvi call meets.
+#[derive(Debug, Clone, Copy)]
+enum Fault {
+    Status(u16),
+    /// Applied, then the answer is lost in a timeout.
+    AppliedThenTimeout,
+    /// Not applied, and the answer is a timeout all the same.
+    LostBeforeService,
+    Refused,
+    /// Another admin's job starts on this server just before the call arrives.
+    JobStartsOn(&'static str),
+}
+
+#[derive(Debug, Clone)]
+struct SimServer {
+    group: String,
+    sessions: u32,
+    maintenance: bool,
+    job_id: Option<String>,
+    running_until: Option<u64>,
+    fails: bool,
+}
+
+#[derive(Default)]
+struct Service {
+    now: Cell<u64>,
+    servers: RefCell<BTreeMap<String, SimServer>>,
+    jobs: RefCell<BTreeMap<String, (u64, Vec<String>)>>,
+    faults: RefCell<VecDeque<Fault>>,
+    applied: RefCell<Vec<String>>,
+    maint_calls: RefCell<Vec<(Vec<String>, bool)>>,
+    /// Aborts the run once this many batches were applied.
+    abort_after: Cell<Option<usize>>,
+    aborted: Cell<bool>,
+    /// The highest number of a group's servers rebooting at once.
+    peak_down: RefCell<BTreeMap<String, usize>>,
+    /// Servers rebooted while they still had sessions.
+    rebooted_busy: RefCell<Vec<String>>,
+}
+
+fn reply(status: u16, body: String) -> Result<HttpResponse, Error> {
+    Ok(HttpResponse { status, request_id: Some("r".into()), retry_after: None, body })
+}
+
+impl Service {
+    fn with_servers(groups: &[(&str, usize, u32)]) -> Service {
+        let service = Service { now: Cell::new(1_700_000_000_000), ..Default::default() };
+        for (group, count, sessions) in groups {
+            for i in 0..*count {
+                service.servers.borrow_mut().insert(
+                    format!("{group}-{i:02}"),
+                    SimServer { group: group.to_string(), sessions: *sessions, maintenance: false, job_id: None, running_until: None, fails: false },
+                );
+            }
+        }
+        service
+    }
+
+    fn states(&self) -> Vec<ServerState> {
+        self.servers.borrow().keys().map(|id| self.state(id)).collect()
+    }
+
+    fn state(&self, id: &str) -> ServerState {
+        let s = &self.servers.borrow()[id];
+        let running = s.running_until.is_some_and(|t| t > self.now.get());
+        ServerState {
+            id: id.into(),
+            name: Some(format!("name of {id}")),
+            server_group_id: Some(s.group.clone()),
+            vm_status: Some(if running { VmStatus::Reboot } else { VmStatus::Active }),
+            task_status: None,
+            maintain_status: Some(s.maintenance),
+            session_count: Some(s.sessions),
+            job_id: s.job_id.clone(),
+            job_status: Some(if running { workspace_tsvi::model::JobStatus::Running } else { workspace_tsvi::model::JobStatus::Success }).filter(|_| s.job_id.is_some()),
+            ..Default::default()
+        }
+    }
+
+    fn apply(&self, ids: &[String]) -> String {
+        let now = self.now.get();
+        let job = format!("{}", 575_768_277_444_198_400u64 + self.jobs.borrow().len() as u64);
+        let mut servers = self.servers.borrow_mut();
+        for id in ids {
+            let s = servers.get_mut(id).unwrap();
+            if s.sessions > 0 {
+                self.rebooted_busy.borrow_mut().push(id.clone());
+            }
+            s.job_id = Some(job.clone());
+            s.running_until = Some(now + JOB_MS);
+            s.sessions = 0;
+            self.applied.borrow_mut().push(id.clone());
+        }
+        // How many of each group are down right now.
+        let mut down: BTreeMap<String, usize> = BTreeMap::new();
+        for s in servers.values().filter(|s| s.running_until.is_some_and(|t| t > now)) {
+            *down.entry(s.group.clone()).or_default() += 1;
+        }
+        for (g, n) in down {
+            let mut peak = self.peak_down.borrow_mut();
+            let p = peak.entry(g).or_default();
+            *p = (*p).max(n);
+        }
+        self.jobs.borrow_mut().insert(job.clone(), (now, ids.to_vec()));
+        if let Some(limit) = self.abort_after.get() {
+            if self.jobs.borrow().len() >= limit {
+                self.aborted.set(true);
+            }
+        }
+        job
+    }
+
+    fn handle(&self, req: &HttpRequest) -> Result<HttpResponse, Error> {
+        let path = req.url.split('?').next().unwrap().trim_start_matches("http://127.0.0.1:1");
+        let query = req.url.split_once('?').map(|(_, q)| q).unwrap_or("");
+        let param = |k: &str| query.split('&').find_map(|p| p.strip_prefix(&format!("{k}="))).map(str::to_owned);
+        let now = self.now.get();
+        if path.ends_with("/actions/batch-update-tsvi") {
+            let body: Value = json::from_str(req.body.as_deref().unwrap()).unwrap();
+            let Value::Array(items) = body.get("items").unwrap() else { panic!() };
+            let ids: Vec<String> = items.iter().map(|i| i.get("id").unwrap().as_str().unwrap().to_owned()).collect();
+            if let Some(Fault::JobStartsOn(id)) = self.faults.borrow().front().copied() {
+                let mut servers = self.servers.borrow_mut();
+                let s = servers.get_mut(id).unwrap();
+                (s.job_id, s.running_until) = (Some("someone-else".into()), Some(u64::MAX));
+            }
+            if matches!(self.faults.borrow().front(), Some(Fault::JobStartsOn(_))) {
+                self.faults.borrow_mut().pop_front();
+            }
+            if let Some(missing) = ids.iter().find(|id| !self.servers.borrow().contains_key(*id)) {
+                return reply(404, format!(r#"{{"error_code":"WKS.0404","error_msg":"server {missing} not found"}}"#));
+            }
+            if ids.iter().any(|id| self.servers.borrow()[id].running_until.is_some_and(|t| t > now)) {
+                return reply(409, r#"{"error_code":"WKS.0409","error_msg":"a job is running"}"#.into());
+            }
+            return match self.faults.borrow_mut().pop_front() {
+                Some(Fault::Status(status)) => reply(status, r#"{"error_code":"X","error_msg":"injected"}"#.into()),
+                Some(Fault::AppliedThenTimeout) => {
+                    self.apply(&ids);
+                    Err(Error::Timeout { timeout_ms: 1 })
+                }
+                Some(Fault::LostBeforeService) => Err(Error::Timeout { timeout_ms: 1 }),
+                Some(Fault::Refused) => Err(Error::Network { message: "refused".into(), sent: false }),
+                Some(Fault::JobStartsOn(_)) => unreachable!(),
+                None => reply(200, format!(r#"{{"job_id":"{}"}}"#, self.apply(&ids))),
+            };
+        }
+        if path.ends_with("/actions/batch-maint") {
+            let body: Value = json::from_str(req.body.as_deref().unwrap()).unwrap();
+            let Value::Array(items) = body.get("items").unwrap() else { panic!() };
+            let ids: Vec<String> = items.iter().map(|i| i.as_str().unwrap().to_owned()).collect();
+            let on = body.get("maintain_status") == Some(&Value::Bool(true));
+            for id in &ids {
+                self.servers.borrow_mut().get_mut(id).unwrap().maintenance = on;
+            }
+            self.maint_calls.borrow_mut().push((ids, on));
+            return reply(200, String::new());
+        }
+        if let Some(job) = path.strip_prefix(&format!("/v2/{PROJECT}/job/")) {
+            let jobs = self.jobs.borrow();
+            let (start, ids) = &jobs[job];
+            let done = now >= start + JOB_MS;
+            let servers = self.servers.borrow();
+            let subs: Vec<String> = ids
+                .iter()
+                .map(|id| {
+                    let status = if !done { "RUNNING" } else if servers[id].fails { "FAILED" } else { "SUCCESS" };
+                    let error = if status == "FAILED" { r#","error_code":"WKS.9001","error_message":"reboot failed""# } else { "" };
+                    format!(r#"{{"id":"sub-{id}","status":"{status}","job_id":"{job}","job_resource_info":{{"resource_id":"{id}"}}{error}}}"#)
+                })
+                .collect();
+            let status = if !done { "RUNNING" } else if ids.iter().any(|id| servers[id].fails) { "FAILED" } else { "SUCCESS" };
+            return reply(200, format!(r#"{{"id":"{job}","status":"{status}","sub_jobs":[{}]}}"#, subs.join(",")));
+        }
+        if path.ends_with("/app-server-sub-jobs") {
+            let _ = param("job_type");
+            return reply(200, r#"{"count":0,"items":[]}"#.into());
+        }
+        if let Some(id) = path.strip_prefix(&format!("/v1/{PROJECT}/app-servers/")) {
+            if !self.servers.borrow().contains_key(id) {
+                return reply(404, r#"{"error_code":"WKS.0404","error_msg":"no such server"}"#.into());
+            }
+            return reply(200, json::to_string(&self.state(id)).unwrap());
+        }
+        panic!("unexpected request {} {}", req.method, req.url)
+    }
+}
+
+impl Transport for &Service {
+    type Signal = ();
+
+    async fn send(&self, request: HttpRequest, _timeout_ms: u32, _signal: Option<&()>) -> Result<HttpResponse, Error> {
+        self.handle(&request)
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.now.get()
+    }
+
+    async fn sleep(&self, ms: u32) {
+        // Sessions on servers in maintenance end one per second of virtual time.
+        let steps = ms / 1000;
+        self.now.set(self.now.get() + ms as u64);
+        for s in self.servers.borrow_mut().values_mut().filter(|s| s.maintenance) {
+            s.sessions = s.sessions.saturating_sub(steps);
+        }
+    }
+
+    fn is_aborted(&self, _: &()) -> bool {
+        self.aborted.get()
+    }
+}
+
+fn client(service: &Service) -> Client<&Service> {
+    let config: Value = json::from_str(&format!(r#"{{"endpoint":"http://127.0.0.1:1","projectId":"{PROJECT}","auth":{{"token":"t"}}}}"#)).unwrap();
+    Client::new(parse_client_config(&config).unwrap(), service)
+}
+
+fn plan_for(service: &Service, options: &str) -> Plan {
+    let groups: Vec<GroupState> = ["g1", "g2"]
+        .iter()
+        .map(|g| GroupState { id: g.to_string(), name: None, ip_virtual: Some(true), server_count: None })
+        .collect();
+    let value: Value = json::from_str(options).unwrap();
+    plan_rollout(&service.states(), &groups, &parse_options(Some(&value)).unwrap())
+}
+
+fn fast() -> RunOptions {
+    RunOptions { poll_interval_ms: 1000, backoff: Backoff { base_ms: 100, cap_ms: 1000, max_resends: 4 }, ..RunOptions::default() }
+}
+
+fn run(service: &Service, plan: &Plan) -> (Report, Vec<Event>) {
+    let events = RefCell::new(Vec::new());
+    let on_event = |e: &Event| events.borrow_mut().push(e.clone());
+    let client = client(service);
+    let report = block_on(run_rollout(&client, plan, fast(), Some(&()), Hooks { on_event: &on_event, on_report: &|_| {} }));
+    (report, events.into_inner())
+}
+
+fn outcomes(report: &Report) -> BTreeMap<&'static str, usize> {
+    let mut map = BTreeMap::new();
+    for s in &report.servers {
+        *map.entry(s.outcome.as_str()).or_default() += 1;
+    }
+    map
+}
+
+fn assert_applied_once(service: &Service) {
+    let applied = service.applied.borrow();
+    let mut seen = std::collections::BTreeSet::new();
+    for id in applied.iter() {
+        assert!(seen.insert(id), "server {id} was applied twice");
+    }
+}
+
+#[test]
+fn a_clean_run_updates_every_server_once_within_the_limits() {
+    let service = Service::with_servers(&[("g1", 40, 0), ("g2", 8, 0)]);
+    let plan = plan_for(&service, "{}");
+    let (report, events) = run(&service, &plan);
+    assert_eq!(report.status, RunStatus::Completed);
+    assert_eq!(report.counts.succeeded, 48);
+    assert_eq!(service.applied.borrow().len(), 48);
+    assert_applied_once(&service);
+    assert!(service.peak_down.borrow()["g1"] <= 10);
+    assert!(service.peak_down.borrow()["g2"] <= 2);
+    assert!(report.servers.iter().all(|s| s.attempts == 1 && s.job_id.is_some() && s.finished_at.is_some()));
+    assert!(matches!(events.first(), Some(Event::Plan { planned: 48, .. })));
+    assert!(matches!(events.last(), Some(Event::RunDone { status: RunStatus::Completed, succeeded: 48, .. })));
+    let waves_started = events.iter().filter(|e| matches!(e, Event::WaveStarted { .. })).count();
+    assert_eq!(waves_started, plan.waves.len());
+}
+
+#[test]
+fn safe_failures_are_resent_and_ambiguous_ones_are_resolved_without_a_second_reboot() {
+    let service = Service::with_servers(&[("g1", 20, 0)]);
+    let plan = plan_for(&service, r#"{"batchSize":5,"maxUnavailable":"100%"}"#);
+    service.faults.borrow_mut().extend([
+        Fault::Status(429),
+        Fault::Status(503),
+        Fault::Refused,
+        Fault::AppliedThenTimeout, // applied: must be followed, not resent
+        Fault::LostBeforeService,  // not applied: must be resent
+        Fault::Status(500),        // not applied here either
+    ]);
+    let (report, events) = run(&service, &plan);
+    assert_eq!(report.counts.succeeded, 20, "{:?}", outcomes(&report));
+    assert_applied_once(&service);
+    assert_eq!(service.applied.borrow().len(), 20);
+    let failures = events.iter().filter(|e| matches!(e, Event::BatchFailed { .. })).count();
+    assert_eq!(failures, 6);
+    assert!(report.servers.iter().any(|s| s.attempts > 1));
+}
+
+#[test]
+fn a_409_drops_the_server_that_became_busy_and_resends_the_rest() {
+    let service = Service::with_servers(&[("g1", 4, 0)]);
+    let plan = plan_for(&service, r#"{"maxUnavailable":"100%"}"#);
+    service.faults.borrow_mut().push_back(Fault::JobStartsOn("g1-01"));
+    let (report, events) = run(&service, &plan);
+    let busy = report.server("g1-01").unwrap();
+    assert_eq!((busy.outcome, busy.reason.as_deref()), (Outcome::Skipped, Some("job_running")));
+    assert_eq!(busy.detail.as_deref(), Some("job someone-else started meanwhile"));
+    assert_eq!(report.counts.succeeded, 3);
+    assert!(events.iter().any(|e| matches!(e, Event::BatchFailed { status: Some(409), .. })));
+    assert_applied_once(&service);
+}
+
+#[test]
+fn a_server_that_changed_since_the_plan_is_rechecked_and_skipped() {
+    let service = Service::with_servers(&[("g1", 4, 0)]);
+    let plan = plan_for(&service, r#"{"maxUnavailable":"100%"}"#);
+    // Another admin starts a job on one server after the plan was made.
+    service.servers.borrow_mut().get_mut("g1-02").unwrap().running_until = Some(u64::MAX);
+    service.servers.borrow_mut().get_mut("g1-02").unwrap().job_id = Some("other".into());
+    let (report, events) = run(&service, &plan);
+    let busy = report.server("g1-02").unwrap();
+    assert_eq!((busy.outcome, busy.reason.as_deref()), (Outcome::Skipped, Some("job_running")));
+    assert_eq!(report.counts.succeeded, 3);
+    assert!(events.iter().any(|e| matches!(e, Event::Changed { server_id, skipped: true, .. } if server_id == "g1-02")));
+}
+
+#[test]
+fn final_refusals_fail_the_batch_with_the_error() {
+    let service = Service::with_servers(&[("g1", 3, 0)]);
+    let plan = plan_for(&service, r#"{"maxUnavailable":"100%"}"#);
+    service.faults.borrow_mut().push_back(Fault::Status(403));
+    let (report, _) = run(&service, &plan);
+    assert_eq!(report.counts.failed, 3);
+    let s = &report.servers[0];
+    assert_eq!((s.reason.as_deref(), s.error_code.as_deref()), (Some("refused"), Some("X")));
+    assert!(service.applied.borrow().is_empty());
+}
+
+#[test]
+fn sub_job_failures_are_reported_and_halt_after_failures_stops_the_next_waves() {
+    let service = Service::with_servers(&[("g1", 12, 0)]);
+    for i in 0..3 {
+        service.servers.borrow_mut().get_mut(&format!("g1-{i:02}")).unwrap().fails = true;
+    }
+    // 3 per wave (25% of 12): the first wave fails entirely.
+    let plan = plan_for(&service, r#"{"haltAfterFailures":2}"#);
+    let (report, events) = run(&service, &plan);
+    assert_eq!(report.status, RunStatus::Halted);
+    assert_eq!(report.counts.failed, 3);
+    assert_eq!(report.counts.skipped, 9);
+    assert!(report.servers.iter().filter(|s| s.outcome == Outcome::Skipped).all(|s| s.reason.as_deref() == Some("halted")));
+    let failed = report.server("g1-00").unwrap();
+    assert_eq!((failed.error_code.as_deref(), failed.error_msg.as_deref()), (Some("WKS.9001"), Some("reboot failed")));
+    assert!(events.iter().any(|e| matches!(e, Event::Halted { .. })));
+    assert_eq!(service.applied.borrow().len(), 3);
+}
+
+#[test]
+fn drain_waits_for_sessions_and_always_lifts_maintenance() {
+    let service = Service::with_servers(&[("g1", 4, 3)]);
+    service.servers.borrow_mut().get_mut("g1-03").unwrap().sessions = 500; // will not drain in time
+    let plan = plan_for(&service, r#"{"drain":true,"drainTimeoutMs":20000,"maxUnavailable":"100%"}"#);
+    let (report, _) = run(&service, &plan);
+    assert_eq!(report.counts.succeeded, 4);
+    let rebooted_busy = service.rebooted_busy.borrow().clone();
+    assert_eq!(rebooted_busy, ["g1-03"], "only the server whose deadline passed rebooted with sessions");
+    let stubborn = report.server("g1-03").unwrap().drain.clone().unwrap();
+    assert!(stubborn.deadline_passed && stubborn.sessions_at_reboot > 0);
+    assert!(!report.server("g1-00").unwrap().drain.clone().unwrap().deadline_passed);
+    assert!(service.servers.borrow().values().all(|s| !s.maintenance), "nobody left in maintenance");
+    let calls = service.maint_calls.borrow();
+    assert_eq!(calls.len(), 2);
+    assert!(calls[0].1 && !calls[1].1);
+}
+
+#[test]
+fn servers_already_in_maintenance_stay_in_it() {
+    let service = Service::with_servers(&[("g1", 2, 0)]);
+    service.servers.borrow_mut().get_mut("g1-00").unwrap().maintenance = true;
+    let plan = plan_for(&service, r#"{"drain":true,"includeMaintained":true,"maxUnavailable":"100%"}"#);
+    let (report, _) = run(&service, &plan);
+    assert_eq!(report.counts.succeeded, 2);
+    assert!(service.servers.borrow()["g1-00"].maintenance);
+    assert!(!service.servers.borrow()["g1-01"].maintenance);
+}
+
+#[test]
+fn an_abort_gives_a_complete_report_and_the_resume_finishes_without_duplicates() {
+    let service = Service::with_servers(&[("g1", 40, 0)]);
+    let plan = plan_for(&service, r#"{"batchSize":5,"concurrency":2}"#); // 10 per wave
+    service.abort_after.set(Some(3));
+    let (report, events) = run(&service, &plan);
+    assert_eq!(report.status, RunStatus::Aborted);
+    assert!(report.servers.iter().all(|s| s.outcome.is_final()), "a complete report");
+    let sent = service.applied.borrow().len();
+    // Wave 1 (10 servers) ran; the abort came as wave 2's first batch was accepted, so its
+    // second batch was never sent, and the accepted jobs were still followed to the end.
+    assert_eq!(sent, 15);
+    assert_eq!(report.counts.succeeded, sent);
+    assert!(events.iter().any(|e| matches!(e, Event::Aborted)));
+
+    service.aborted.set(false);
+    service.abort_after.set(None);
+    let stored: Report = json::from_str(&json::to_string(&report).unwrap()).unwrap();
+    let client = client(&service);
+    let resumed = block_on(resume_rollout(&client, stored, fast(), Some(&()), Hooks { on_event: &|_| {}, on_report: &|_| {} }));
+    assert_eq!(resumed.status, RunStatus::Completed);
+    assert_eq!(resumed.counts.succeeded, 40);
+    assert_applied_once(&service);
+    assert_eq!(service.applied.borrow().len(), 40);
+}
+
+#[test]
+fn a_resume_after_a_reload_follows_jobs_in_flight_and_never_resends_them() {
+    let service = Service::with_servers(&[("g1", 8, 0)]);
+    let plan = plan_for(&service, r#"{"maxUnavailable":"50%"}"#);
+    // Keep the report as it was saved right after the first submission, as a page would.
+    let saved = RefCell::new(None);
+    let on_report = |r: &Report| {
+        if saved.borrow().is_none() && r.counts.in_progress > 0 {
+            *saved.borrow_mut() = Some(r.clone());
+        }
+    };
+    service.abort_after.set(Some(1));
+    let client = client(&service);
+    let _ = block_on(run_rollout(&client, &plan, fast(), Some(&()), Hooks { on_event: &|_| {}, on_report: &on_report }));
+    let snapshot = saved.into_inner().expect("a report was saved mid-run");
+    assert_eq!(snapshot.counts.in_progress, 4);
+
+    service.aborted.set(false);
+    service.abort_after.set(None);
+    let resumed = block_on(resume_rollout(&client, snapshot, fast(), Some(&()), Hooks { on_event: &|_| {}, on_report: &|_| {} }));
+    assert_eq!(resumed.counts.succeeded, 8);
+    assert_applied_once(&service);
+}
+
+#[test]
+fn unknown_servers_are_rechecked_before_a_resume_sends_anything() {
+    let service = Service::with_servers(&[("g1", 2, 0)]);
+    let plan = plan_for(&service, r#"{"maxUnavailable":"100%"}"#);
+    let mut report = Report::new(&plan, 0);
+    // g1-00 was applied by a job of this run whose answer never arrived; g1-01 never was.
+    let job = service.apply(&["g1-00".to_string()]);
+    report.job_ids.push(job.clone());
+    for s in &mut report.servers {
+        s.outcome = Outcome::Unknown;
+        s.attempts = 1;
+    }
+    let client = client(&service);
+    let resumed = block_on(resume_rollout(&client, report, fast(), Some(&()), Hooks { on_event: &|_| {}, on_report: &|_| {} }));
+    assert_eq!(resumed.counts.succeeded, 2);
+    assert_eq!(resumed.server("g1-00").unwrap().job_id.as_deref(), Some(job.as_str()));
+    assert_applied_once(&service);
+}
