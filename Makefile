@@ -1,13 +1,13 @@
 # The project's front door. `make setup` once on a new machine, then:
 #   make pkg    build the npm package into pkg/ (web + Node builds)
-#   make test   every test: Rust, signing vectors vs the official SDK, Node, consumers
+#   make test   every test: Rust, the official SDK (vectors and gateway), Node, consumers
 #   make demo   the gateway with the admin page on the simulator, at http://127.0.0.1:8780
 #   make bench  benchmarks (not run in CI)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 
-.PHONY: help setup pkg test test-rust test-vectors test-node test-consumers demo bench clean
+.PHONY: help setup pkg gateway test test-rust test-vectors test-compat test-node test-consumers demo bench clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -19,7 +19,11 @@ pkg:
 	./scripts/build-pkg.sh pkg
 	@mkdir -p node_modules && ln -sfn ../pkg node_modules/workspace-tsvi
 
-test: test-rust test-vectors pkg test-node test-consumers
+test: test-rust test-vectors test-compat pkg test-node test-consumers
+
+# The debug binary the Python and Node tests start.
+gateway:
+	cargo build -p workspace-tsvi-gateway
 
 test-rust:
 	cargo test --workspace
@@ -30,7 +34,11 @@ test-vectors:
 	diff -u tests/vectors/signing.json target/signing.fresh.json
 	@echo "signing vectors: regenerated with the official SDK, identical"
 
-test-node:
+# Huawei's official SDK drives the gateway: real signatures, real wire format.
+test-compat: gateway
+	$(PY) -m pytest -q tests/compat
+
+test-node: gateway
 	node --test tests/node/
 
 test-consumers:

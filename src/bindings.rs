@@ -8,6 +8,10 @@ use crate::error::Error;
 use crate::fetch::FetchTransport;
 use crate::json::Value;
 use crate::model::ServerRecord;
+use crate::rollout::plan::{parse_options, Plan, ServerState};
+use crate::rollout::report::Report;
+use crate::rollout::run::{resume_rollout, run_rollout, Event, Hooks, RunOptions};
+use crate::rollout::{plan_with_groups, retry::Backoff};
 use crate::sign::{self, AkSk, QueryValue, SignInput};
 use crate::transport::Transport;
 use crate::validate::{self, validate_batch_request, Issue};
@@ -102,6 +106,59 @@ export interface ListServerGroupsQuery {
   tags?: string; enterprise_project_id?: string; is_secondary_server_group?: boolean | "true" | "false";
 }
 export interface ListSubJobsQuery { job_id?: string; job_type?: string; status?: string; offset?: number; limit?: number }
+export interface RolloutOptions {
+  /** 1 to 20, default 20. */
+  batchSize?: number;
+  /** Batches sent together in one wave, default 4. */
+  concurrency?: number;
+  /** Per server group: a count, or a share such as "25%" (the default). */
+  maxUnavailable?: number | string;
+  /** Update servers with sessions (their users are disconnected). */
+  includeBusy?: boolean;
+  /** Update servers already in maintenance mode (they stay in it). */
+  includeMaintained?: boolean;
+  /** Maintenance mode first, until the sessions end or drainTimeoutMs passes. */
+  drain?: boolean;
+  drainTimeoutMs?: number;
+  /** Stop starting waves once more servers than this (a count or a share) have failed. */
+  haltAfterFailures?: number | string;
+  /** Forces enable; by default each group's ip_virtual.enable. */
+  enable?: boolean;
+}
+export interface Plan {
+  waves: { index: number; batches: string[][] }[];
+  skipped: { id: string; name?: string; reason: string; detail: string }[];
+  warnings: { code: string; message: string; server_group_id?: string }[];
+  enable_by_group: Record<string, boolean>;
+  max_unavailable_by_group: Record<string, number>;
+  summary: { selected: number; planned: number; skipped: number; with_sessions: number; sessions: number; waves: number; batches: number };
+  [field: string]: unknown;
+}
+export type Outcome = "pending" | "in_progress" | "succeeded" | "failed" | "skipped" | "unknown";
+export interface ServerReport {
+  id: string; name?: string; server_group_id?: string; outcome: Outcome; reason?: string; detail?: string;
+  wave?: number; job_id?: string; sub_job_status?: string; error_code?: string; error_msg?: string;
+  attempts: number; submitted_at?: number; finished_at?: number;
+  drain?: { sessions_before: number; sessions_at_reboot: number; waited_ms: number; deadline_passed: boolean };
+}
+export interface Report {
+  status: "running" | "completed" | "halted" | "aborted";
+  halt_reason?: string; started_at: number; finished_at?: number; job_ids: string[];
+  servers: ServerReport[]; notes: string[];
+  counts: { succeeded: number; failed: number; skipped: number; unknown: number; pending: number; in_progress: number };
+  plan: Plan;
+  [field: string]: unknown;
+}
+export type RolloutEvent = { type: string; [field: string]: unknown };
+export interface RunOptions extends CallOptions {
+  onEvent?: (event: RolloutEvent) => void;
+  /** The report after each change worth saving (it holds no secret). */
+  onReport?: (report: Report) => void;
+  pollIntervalMs?: number;
+  jobTimeoutMs?: number;
+  /** Seeds the backoff jitter. */
+  seed?: number;
+}
 "#;
 
 /// An answer exactly as the host's `JSON.parse` read it: JS gets every field the service sent,
@@ -382,6 +439,71 @@ pub fn sign_request_js(#[wasm_bindgen(unchecked_param_type = "SignRequestInput")
     Ok(result.into())
 }
 
+/// The report as CSV, one line per server, formulas defused for spreadsheets.
+#[wasm_bindgen(js_name = reportToCsv)]
+pub fn report_to_csv(#[wasm_bindgen(unchecked_param_type = "Report")] report: JsValue) -> Result<String, JsValue> {
+    let report: Report = serde_wasm_bindgen::from_value(report).map_err(|_| invalid("", "report.invalid", "not a rollout report"))?;
+    Ok(report.to_csv())
+}
+
+fn number_option(options: &JsValue, key: &str, min: f64, max: f64) -> Result<Option<f64>, JsValue> {
+    match field(options, key) {
+        None => Ok(None),
+        Some(v) => match v.as_f64() {
+            Some(n) if n.fract() == 0.0 && n >= min && n <= max => Ok(Some(n)),
+            _ => Err(invalid(&format!("/{key}"), "option.out_of_range", "must be a whole number in range")),
+        },
+    }
+}
+
+fn callback(options: &JsValue, key: &str) -> Result<Option<Function>, JsValue> {
+    field(options, key)
+        .map(|f| f.dyn_into::<Function>().map_err(|_| invalid(&format!("/{key}"), "option.not_function", "must be a function")))
+        .transpose()
+}
+
+/// What runRollout and resumeRollout take besides the plan or report.
+struct RunSetup {
+    options: RunOptions,
+    signal: Option<AbortSignal>,
+    on_event: Option<Function>,
+    on_report: Option<Function>,
+}
+
+fn run_setup(options: &JsValue) -> Result<RunSetup, JsValue> {
+    let mut run = RunOptions::default();
+    if let Some(ms) = number_option(options, "pollIntervalMs", 10.0, 600_000.0)? {
+        run.poll_interval_ms = ms as u32;
+    }
+    if let Some(ms) = number_option(options, "jobTimeoutMs", 1000.0, 86_400_000.0)? {
+        run.job_timeout_ms = ms as u32;
+    }
+    if let Some(seed) = number_option(options, "seed", 0.0, 9_007_199_254_740_991.0)? {
+        run.seed = seed as u64;
+    }
+    run.backoff = Backoff { base_ms: run.poll_interval_ms.min(1000), ..Backoff::default() };
+    Ok(RunSetup { options: run, signal: signal_of(options)?, on_event: callback(options, "onEvent")?, on_report: callback(options, "onReport")? })
+}
+
+async fn run_with(client: Rc<Client<FetchTransport>>, setup: RunSetup, start: Result<Plan, Report>) -> Result<JsValue, Error> {
+    let on_event = |event: &Event| {
+        if let Some(f) = &setup.on_event {
+            let _ = f.call1(&JsValue::NULL, &to_js(event));
+        }
+    };
+    let on_report = |report: &Report| {
+        if let Some(f) = &setup.on_report {
+            let _ = f.call1(&JsValue::NULL, &to_js(report));
+        }
+    };
+    let hooks = Hooks { on_event: &on_event, on_report: &on_report };
+    let report = match start {
+        Ok(plan) => run_rollout(&client, &plan, setup.options, setup.signal.as_ref(), hooks).await,
+        Err(report) => resume_rollout(&client, report, setup.options, setup.signal.as_ref(), hooks).await,
+    };
+    Ok(to_js(&report))
+}
+
 /// A Workspace APP client. Every method validates its input first (sending nothing when it is
 /// wrong) and rejects with a `ValidationError`, `ApiError`, `TimeoutError`, `NetworkError` or
 /// `AbortError`.
@@ -582,6 +704,56 @@ impl JsClient {
         promise(|| {
             let (signal, job_id) = (signal_of(&options)?, id_text(&job_id, "/jobId")?);
             Ok(Box::pin(async move { Ok(client.show_job::<Raw>(&job_id, signal.as_ref()).await?.value.0) }))
+        })
+    }
+
+    /// Plans a rollout of `servers` (as listed by listServers/listAllServers) in waves that keep
+    /// each group within `maxUnavailable`, reading each group's `ip_virtual`. Sends nothing
+    /// that changes anything: the plan is what runRollout will do.
+    #[wasm_bindgen(js_name = planRollout, unchecked_return_type = "Promise<Plan>")]
+    pub fn plan_rollout(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "AppServer[]")] servers: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "RolloutOptions")] options: JsValue,
+    ) -> Promise {
+        let client = self.inner.clone();
+        promise(|| {
+            let servers: Vec<ServerState> = serde_wasm_bindgen::from_value(servers)
+                .map_err(|_| invalid("/servers", "servers.invalid", "servers must be an array of server objects, each with an id"))?;
+            let options = parse_options(optional_value(options, "")?.as_ref()).map_err(|issues| js_error(Error::Validation(issues)))?;
+            Ok(Box::pin(async move { Ok(to_js(&plan_with_groups(&client, &servers, &options).await?)) }))
+        })
+    }
+
+    /// Runs a plan: each wave's batches sent together, each job followed to the end before the
+    /// next wave. Resolves to the report; never rejects once started (failures are in it).
+    #[wasm_bindgen(js_name = runRollout, unchecked_return_type = "Promise<Report>")]
+    pub fn run_rollout(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Plan")] plan: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "RunOptions")] options: JsValue,
+    ) -> Promise {
+        let client = self.inner.clone();
+        promise(|| {
+            let plan: Plan = serde_wasm_bindgen::from_value(plan).map_err(|_| invalid("/plan", "plan.invalid", "not a plan made by planRollout"))?;
+            let setup = run_setup(&options)?;
+            Ok(Box::pin(run_with(client, setup, Ok(plan))))
+        })
+    }
+
+    /// Continues an interrupted run from its report: follows what was sent, re-checks what is
+    /// unknown, and sends what never was. Never sends a server that has a job from this run.
+    #[wasm_bindgen(js_name = resumeRollout, unchecked_return_type = "Promise<Report>")]
+    pub fn resume_rollout(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Report")] report: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "RunOptions")] options: JsValue,
+    ) -> Promise {
+        let client = self.inner.clone();
+        promise(|| {
+            let report: Report = serde_wasm_bindgen::from_value(report).map_err(|_| invalid("/report", "report.invalid", "not a rollout report"))?;
+            let setup = run_setup(&options)?;
+            Ok(Box::pin(run_with(client, setup, Err(report))))
         })
     }
 

@@ -163,17 +163,16 @@ impl<T: Transport> Client<T> {
     /// `PATCH /v1/{project_id}/app-servers/actions/batch-maint`: puts servers into maintenance
     /// mode (no new sessions) or takes them out.
     pub async fn batch_change_maintain_mode(&self, ids: &[String], maintain: bool, signal: Option<&T::Signal>) -> Result<Answer<()>, Error> {
-        let mut issues = Vec::new();
-        if ids.is_empty() || ids.len() > validate::MAX_BATCH_ITEMS {
-            issues.push(Issue::new("/items", "items.count", "items must list 1 to 20 server ids"));
-        }
-        for (i, id) in ids.iter().enumerate() {
-            validate::check_id(id, &format!("/items/{i}"), &mut issues);
-        }
+        let request = BatchMaintReq { items: ids.to_vec(), maintain_status: maintain };
+        let as_value = Value::Object(vec![
+            ("items".into(), Value::Array(ids.iter().cloned().map(Value::String).collect())),
+            ("maintain_status".into(), Value::Bool(maintain)),
+        ]);
+        let issues = validate::validate_maint_request(&as_value);
         if !issues.is_empty() {
             return Err(issues_to_error(issues));
         }
-        let body = json::to_string(&BatchMaintReq { items: ids.to_vec(), maintain_status: maintain })
+        let body = json::to_string(&request)
             .map_err(|_| Error::validation("", "body.unserializable", "the request could not be written as JSON"))?;
         let answer: Answer<Value> =
             self.call("PATCH", &self.project_path("app-servers/actions/batch-maint"), &[], Some(body), signal).await?;

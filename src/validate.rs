@@ -136,6 +136,77 @@ pub fn validate_batch_request(body: &Value) -> Vec<Issue> {
     issues
 }
 
+/// Validates a batch-maint body, `{"items": [1 to 20 server ids], "maintain_status": bool}`,
+/// listing every problem.
+pub fn validate_maint_request(body: &Value) -> Vec<Issue> {
+    let mut issues = Vec::new();
+    let Some(fields) = body.as_object() else {
+        issues.push(Issue::new(
+            "",
+            "body.not_object",
+            format!("the request must be an object, not {}", body.kind()),
+        ));
+        return issues;
+    };
+    check_unknown_fields(
+        fields,
+        &["items", "maintain_status"],
+        "",
+        "body.unknown_field",
+        &mut issues,
+    );
+    match body.get("items") {
+        None => issues.push(Issue::new("/items", "items.missing", "items is required")),
+        Some(Value::Array(items)) => {
+            if items.is_empty() || items.len() > MAX_BATCH_ITEMS {
+                issues.push(Issue::new(
+                    "/items",
+                    "items.count",
+                    format!("items must list 1 to {MAX_BATCH_ITEMS} server ids, not {}", items.len()),
+                ));
+            }
+            let mut seen: Vec<&str> = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                let path = format!("/items/{i}");
+                match item {
+                    Value::String(id) => {
+                        check_id(id, &path, &mut issues);
+                        if seen.contains(&id.as_str()) {
+                            issues.push(Issue::new(path, "id.duplicate", format!("server {id} is listed twice")));
+                        }
+                        seen.push(id);
+                    }
+                    other => issues.push(Issue::new(
+                        path,
+                        "id.not_string",
+                        format!("each item must be a server id string, not {}", other.kind()),
+                    )),
+                }
+            }
+        }
+        Some(other) => issues.push(Issue::new(
+            "/items",
+            "items.not_array",
+            format!("items must be an array, not {}", other.kind()),
+        )),
+    }
+    match body.get("maintain_status") {
+        None => issues.push(Issue::new(
+            "/maintain_status",
+            "maintain_status.missing",
+            "maintain_status is required",
+        )),
+        Some(Value::Bool(_)) => {}
+        Some(other) => issues.push(Issue::new(
+            "/maintain_status",
+            "maintain_status.not_boolean",
+            format!("maintain_status must be true or false, not {}", other.kind()),
+        )),
+    }
+    issues
+}
+
+
 /// What a query parameter may hold.
 #[derive(Debug, Clone, Copy)]
 pub enum ParamKind {
@@ -328,6 +399,25 @@ mod tests {
         assert!(!is_valid_id("a/b"));
         assert!(!is_valid_id("ü"));
         assert!(!is_valid_id("a.b"));
+    }
+
+    #[test]
+    fn maint_requests() {
+        let check = |text: &str| -> Vec<(String, &'static str)> {
+            validate_maint_request(&json::from_str(text).unwrap()).into_iter().map(|i| (i.path, i.code)).collect()
+        };
+        assert_eq!(check(r#"{"items":["a","b"],"maintain_status":true}"#), vec![]);
+        assert_eq!(
+            check(r#"{"items":["a","a",3,"bad id"],"maintain_status":"yes","x":1}"#),
+            vec![
+                ("/x".into(), "body.unknown_field"),
+                ("/items/1".into(), "id.duplicate"),
+                ("/items/2".into(), "id.not_string"),
+                ("/items/3".into(), "id.invalid"),
+                ("/maintain_status".into(), "maintain_status.not_boolean"),
+            ]
+        );
+        assert_eq!(check(r#"{"items":[]}"#), vec![("/items".into(), "items.count"), ("/maintain_status".into(), "maintain_status.missing")]);
     }
 
     #[test]

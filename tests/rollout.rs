@@ -7,7 +7,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, VecDeque};
 use workspace_tsvi::config::parse_client_config;
 use workspace_tsvi::json::{self, Value};
-use workspace_tsvi::model::VmStatus;
+use workspace_tsvi::model::{IpVirtual, VmStatus};
 use workspace_tsvi::rollout::plan::{parse_options, plan_rollout, GroupState, Plan, ServerState};
 use workspace_tsvi::rollout::report::{Outcome, Report, RunStatus};
 use workspace_tsvi::rollout::retry::Backoff;
@@ -239,7 +239,7 @@ fn client(service: &Service) -> Client<&Service> {
 fn plan_for(service: &Service, options: &str) -> Plan {
     let groups: Vec<GroupState> = ["g1", "g2"]
         .iter()
-        .map(|g| GroupState { id: g.to_string(), name: None, ip_virtual: Some(true), server_count: None })
+        .map(|g| GroupState { id: g.to_string(), name: None, ip_virtual: Some(IpVirtual { enable: true }), app_server_count: None })
         .collect();
     let value: Value = json::from_str(options).unwrap();
     plan_rollout(&service.states(), &groups, &parse_options(Some(&value)).unwrap())

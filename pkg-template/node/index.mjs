@@ -9,4 +9,5 @@ export const {
   validateClientConfig,
   planBatches,
   signRequest,
+  reportToCsv,
 } = wasm;

@@ -5,7 +5,7 @@
 //! will happen. Planning is pure; reading the servers and groups is the caller's job.
 
 use crate::json::Value;
-use crate::model::{AppServer, JobStatus, ServerStatus, TaskStatus, VmStatus};
+use crate::model::{AppServer, IpVirtual, JobStatus, ServerGroup, ServerStatus, TaskStatus, VmStatus};
 use crate::validate::{check_unknown_fields, Issue, MAX_BATCH_ITEMS};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -99,18 +99,24 @@ impl ServerState {
     }
 }
 
-/// What the planner needs of a server group, from ShowServerGroup.
+/// What the planner needs of a server group; reads a ShowServerGroup answer as it is.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GroupState {
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `ip_virtual.enable`; `None` when the group has no `ip_virtual`.
+    /// `None` when the group has no `ip_virtual`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ip_virtual: Option<bool>,
-    /// `app_server_count`: the group's size, for percentages.
+    pub ip_virtual: Option<IpVirtual>,
+    /// The group's size, for percentages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub server_count: Option<u32>,
+    pub app_server_count: Option<u32>,
+}
+
+impl From<&ServerGroup> for GroupState {
+    fn from(g: &ServerGroup) -> Self {
+        GroupState { id: g.id.clone().unwrap_or_default(), name: g.name.clone(), ip_virtual: g.ip_virtual, app_server_count: g.app_server_count }
+    }
 }
 
 /// A count, or a percentage of a whole.
@@ -420,7 +426,7 @@ pub fn plan_rollout(servers: &[ServerState], groups: &[GroupState], options: &Ro
     group_ids.dedup();
     for group_id in group_ids {
         let group = groups.iter().find(|g| g.id == group_id);
-        let group_enable = group.and_then(|g| g.ip_virtual);
+        let group_enable = group.and_then(|g| g.ip_virtual).map(|v| v.enable);
         if group.is_none() || group_enable.is_none() {
             warnings.push(Warning {
                 code: "group.ip_virtual_unknown".into(),
@@ -445,7 +451,7 @@ pub fn plan_rollout(servers: &[ServerState], groups: &[GroupState], options: &Ro
         }
         enable_by_group.insert(group_id.to_owned(), enable);
         let size = group
-            .and_then(|g| g.server_count)
+            .and_then(|g| g.app_server_count)
             .unwrap_or_else(|| servers.iter().filter(|s| s.server_group_id.as_deref().unwrap_or("") == group_id).count() as u32);
         max_unavailable_by_group.insert(group_id.to_owned(), options.max_unavailable.of(size));
     }
@@ -538,7 +544,7 @@ mod tests {
     }
 
     fn group(id: &str, ip_virtual: bool, count: u32) -> GroupState {
-        GroupState { id: id.into(), name: None, ip_virtual: Some(ip_virtual), server_count: Some(count) }
+        GroupState { id: id.into(), name: None, ip_virtual: Some(IpVirtual { enable: ip_virtual }), app_server_count: Some(count) }
     }
 
     fn opts(text: &str) -> RolloutOptions {

@@ -288,7 +288,7 @@ mod tests {
             })
             .chain(std::iter::once(ServerState { id: "off".into(), vm_status: Some(VmStatus::Shutoff), ..Default::default() }))
             .collect();
-        let groups = [GroupState { id: "g".into(), ip_virtual: Some(true), server_count: Some(2), name: None }];
+        let groups = [GroupState { id: "g".into(), ip_virtual: Some(crate::model::IpVirtual { enable: true }), app_server_count: Some(2), name: None }];
         Report::new(&plan_rollout(&servers, &groups, &RolloutOptions::default()), 1000)
     }
 

@@ -11,7 +11,7 @@ use super::retry::{classify, Backoff, FailureClass, SplitMix64};
 use crate::client::Client;
 use crate::error::Error;
 use crate::json::Value;
-use crate::model::{AppServer, JobDetail, JobType, ListSubJobsResponse, SubJob, TaskStatus, UpdateTsvi};
+use crate::model::{JobDetail, JobType, ListSubJobsResponse, SubJob, TaskStatus, UpdateTsvi};
 use crate::transport::Transport;
 use crate::validate::MAX_BATCH_ITEMS;
 use futures_util::future::join_all;
@@ -324,11 +324,12 @@ impl<'a, T: Transport> Runner<'a, T> {
     async fn read_servers(&self, ids: &[String]) -> BTreeMap<String, Option<ServerState>> {
         let mut out = BTreeMap::new();
         for chunk in ids.chunks(8) {
-            let reads = chunk.iter().map(|id| async move { (id.clone(), self.read(|| self.client.show_server::<AppServer>(id, None)).await) });
+            // Read straight into the few fields the engine uses, not the whole AppServer.
+            let reads = chunk.iter().map(|id| async move { (id.clone(), self.read(|| self.client.show_server::<ServerState>(id, None)).await) });
             for (id, result) in join_all(reads).await {
                 match result {
                     Ok(server) => {
-                        out.insert(id, Some(ServerState::from(&server)));
+                        out.insert(id, Some(server));
                     }
                     Err(Error::Api(api)) if api.status == 404 => {
                         out.insert(id, None);

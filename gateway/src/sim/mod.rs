@@ -1,0 +1,130 @@
+//! The simulator: the world, the clock, the faults and the ledger, behind one handle that
+//! the API handlers and the `/_sim/` test-control API share.
+
+pub mod clock;
+pub mod data;
+pub mod faults;
+pub mod jobs;
+pub mod ledger;
+pub mod prng;
+pub mod sessions;
+pub mod state;
+
+use crate::auth::Credentials;
+use clock::{iso_millis_from_ms, SimClock};
+use faults::Faults;
+use ledger::{LedgerEntry, LedgerNote};
+use state::{Settings, World};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+pub struct Simulator {
+    pub credentials: Credentials,
+    pub clock: SimClock,
+    /// The settings from the command line; a reset starts from them.
+    initial: Settings,
+    world: RwLock<World>,
+    faults: Mutex<Faults>,
+    ledger: Mutex<Vec<LedgerEntry>>,
+    latency_ms: AtomicU64,
+}
+
+impl std::fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulator")
+            .field("credentials", &self.credentials)
+            .field("initial", &self.initial)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Simulator {
+    pub fn new(credentials: Credentials, settings: Settings, latency_ms: u64) -> Self {
+        let clock = SimClock::new();
+        let world = data::generate(&settings, &credentials.project_id, clock.now_ms());
+        Simulator {
+            faults: Mutex::new(Faults::new(settings.seed)),
+            credentials,
+            clock,
+            initial: settings,
+            world: RwLock::new(world),
+            ledger: Mutex::new(Vec::new()),
+            latency_ms: AtomicU64::new(latency_ms),
+        }
+    }
+
+    pub fn now_ms(&self) -> u64 {
+        self.clock.now_ms()
+    }
+
+    // A panic while a lock is held cannot leave the world half-changed in a way that matters
+    // more than stopping the simulator would, so poisoned locks are used as they are.
+
+    pub fn world(&self) -> RwLockReadGuard<'_, World> {
+        self.world.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn world_mut(&self) -> RwLockWriteGuard<'_, World> {
+        self.world.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn faults(&self) -> MutexGuard<'_, Faults> {
+        self.faults.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn ledger(&self) -> MutexGuard<'_, Vec<LedgerEntry>> {
+        self.ledger.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn initial_settings(&self) -> &Settings {
+        &self.initial
+    }
+
+    /// `--latency-ms` (changeable through `/_sim/settings`) plus the fault latency.
+    pub fn latency_ms(&self) -> u64 {
+        self.latency_ms.load(Ordering::Relaxed) + self.faults().config().latency_ms
+    }
+
+    pub fn base_latency_ms(&self) -> u64 {
+        self.latency_ms.load(Ordering::Relaxed)
+    }
+
+    pub fn set_base_latency_ms(&self, ms: u64) {
+        self.latency_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// Back to the seeded initial state (with `settings`, the command line's by default):
+    /// clock at wall time, faults cleared, ledger emptied.
+    pub fn reset(&self, settings: Settings) {
+        self.clock.reset();
+        let world = data::generate(&settings, &self.credentials.project_id, self.clock.now_ms());
+        *self.world_mut() = world;
+        self.faults().reset();
+        self.ledger().clear();
+    }
+
+    /// Appends the ledger entry of one batch-update-tsvi request.
+    pub fn record(&self, request_id: String, status: u16, body_ids: Vec<String>, note: LedgerNote) {
+        let now = self.now_ms();
+        let applied = note.job_id.is_some();
+        let ids = if applied {
+            note.items.iter().map(|i| i.id.clone()).collect()
+        } else {
+            body_ids
+        };
+        let mut ledger = self.ledger();
+        let seq = ledger.len();
+        ledger.push(LedgerEntry {
+            seq,
+            at: iso_millis_from_ms(now),
+            at_ms: now,
+            request_id,
+            status,
+            ids,
+            applied,
+            job_id: note.job_id,
+            fault: note.fault,
+            items: note.items,
+        });
+    }
+}
