@@ -7,7 +7,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 
-.PHONY: help setup pkg gateway test test-rust test-vectors test-compat test-node test-consumers demo bench clean
+.PHONY: help setup pkg gateway test test-rust test-vectors test-compat test-node test-browser test-consumers demo bench clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -19,7 +19,7 @@ pkg:
 	./scripts/build-pkg.sh pkg
 	@mkdir -p node_modules && ln -sfn ../pkg node_modules/workspace-tsvi
 
-test: test-rust test-vectors test-compat pkg test-node test-consumers
+test: test-rust test-vectors test-compat pkg test-node test-browser test-consumers
 
 # The debug binary the Python and Node tests start.
 gateway:
@@ -40,6 +40,10 @@ test-compat: gateway
 
 test-node: gateway
 	node --test tests/node/
+
+# Headless Chromium (Debian's) through playwright-core, against the gateway.
+test-browser: gateway
+	node --test tests/browser/
 
 test-consumers:
 	tests/consumers/check.sh
