@@ -51,8 +51,11 @@ test-consumers:
 demo: pkg
 	cargo run --release -p workspace-tsvi-gateway -- --listen 127.0.0.1:8780
 
-bench:
+# ListServers latency with 100,000 servers, then the rollout soak with 10,000 servers.
+bench: pkg
 	cargo bench -p workspace-tsvi-gateway
+	cargo build -p workspace-tsvi-gateway
+	node tests/soak/soak.mjs 10000
 
 clean:
 	rm -rf pkg target/signing.fresh.json

@@ -92,7 +92,8 @@ impl ServerState {
             return Some("the server is frozen".into());
         }
         match &self.vm_status {
-            Some(VmStatus::Active) => None,
+            // A SHUTOFF server takes the change without a reboot, and has no users.
+            Some(VmStatus::Active | VmStatus::Shutoff) => None,
             Some(other) => Some(format!("vm_status {} cannot be rebooted now", other.as_str())),
             None => Some("vm_status is unknown".into()),
         }
@@ -636,7 +637,7 @@ mod tests {
         let mut maint = server("maint", "g", 0);
         maint.maintain_status = Some(true);
         let mut off = server("off", "g", 0);
-        off.vm_status = Some(VmStatus::Shutoff);
+        off.vm_status = Some(VmStatus::Error);
         let mut deleting = server("deleting", "g", 0);
         deleting.vm_status = Some(VmStatus::Deleting);
         let mut strange = server("strange", "g", 0);
@@ -659,6 +660,9 @@ mod tests {
         assert_eq!(plan.skipped[0].detail, "job 77 is RUNNING");
         assert_eq!(plan.skipped[5].detail, "vm_status HIBERNATED cannot be rebooted now");
         assert_eq!(plan.planned_ids().collect::<Vec<_>>(), ["failed-before", "ok"]);
+        let mut shutoff = server("shutoff", "g", 0);
+        shutoff.vm_status = Some(VmStatus::Shutoff);
+        assert_eq!(skip_reason(&shutoff, &RolloutOptions::default()), None, "updated without a reboot");
         let with_maint = plan_rollout(&[maint], &[group("g", true, 9)], &opts(r#"{"includeMaintained":true}"#));
         assert_eq!(with_maint.summary.planned, 1);
     }

@@ -286,7 +286,7 @@ mod tests {
                 vm_status: Some(VmStatus::Active),
                 ..Default::default()
             })
-            .chain(std::iter::once(ServerState { id: "off".into(), vm_status: Some(VmStatus::Shutoff), ..Default::default() }))
+            .chain(std::iter::once(ServerState { id: "off".into(), vm_status: Some(VmStatus::Deleting), ..Default::default() }))
             .collect();
         let groups = [GroupState { id: "g".into(), ip_virtual: Some(crate::model::IpVirtual { enable: true }), app_server_count: Some(2), name: None }];
         Report::new(&plan_rollout(&servers, &groups, &RolloutOptions::default()), 1000)
@@ -307,7 +307,7 @@ mod tests {
         let lines: Vec<&str> = csv.split("\r\n").collect();
         assert!(lines[0].starts_with("id,name,server_group_id,outcome"));
         assert!(lines[1].starts_with(r#"a,"'=HYPERLINK(""x"",""a"")",g,pending,"#), "{}", lines[1]);
-        assert!(lines[3].starts_with("off,,,skipped,state,vm_status SHUTOFF cannot be rebooted now,"), "{}", lines[3]);
+        assert!(lines[3].starts_with("off,,,skipped,state,vm_status DELETING cannot be rebooted now,"), "{}", lines[3]);
         assert_eq!(lines.len(), 5);
     }
 
