@@ -115,19 +115,19 @@ impl<T: Transport> Client<T> {
         if status >= 400 {
             let mut error = ApiError::from_response(status, &body, request_id);
             error.retry_after_ms = retry_after.as_deref().and_then(crate::rollout::retry::parse_retry_after_ms);
-            return Err(Error::Api(error));
+            return Err(Error::Api(Box::new(error)));
         }
         // Some calls (batch-maint) answer with no body at all.
         let text = if body.trim().is_empty() { "{}" } else { body.as_str() };
         match json::from_str::<R>(text) {
             Ok(value) => Ok(Answer { value, request_id }),
-            Err(_) => Err(Error::Api(ApiError::unreadable(
+            Err(_) => Err(Error::Api(Box::new(ApiError::unreadable(
                 status,
                 "response.invalid",
                 "the service answered with a body this client cannot read",
                 request_id,
                 &body,
-            ))),
+            )))),
         }
     }
 
@@ -150,13 +150,13 @@ impl<T: Transport> Client<T> {
         match answer.value.job_id {
             Some(job_id) if !job_id.is_empty() => Ok(Answer { value: job_id, request_id: answer.request_id }),
             // The servers may be rebooting already; the caller must treat this as ambiguous.
-            _ => Err(Error::Api(ApiError::unreadable(
+            _ => Err(Error::Api(Box::new(ApiError::unreadable(
                 200,
                 "response.no_job_id",
                 "the service accepted the batch but returned no job_id",
                 answer.request_id,
                 "",
-            ))),
+            )))),
         }
     }
 
@@ -236,7 +236,7 @@ impl<T: Transport> Client<T> {
         for (_, page) in pages {
             for server in page {
                 // A server that moved to a later page while paging is listed once.
-                let first_time = server.server_id().map_or(true, |id| seen.insert(id));
+                let first_time = server.server_id().is_none_or(|id| seen.insert(id));
                 if first_time {
                     items.push(server);
                 }

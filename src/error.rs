@@ -106,8 +106,8 @@ pub fn truncate(text: &str, max: usize) -> &str {
 pub enum Error {
     /// The input was refused before anything was sent.
     Validation(Vec<Issue>),
-    /// The service answered with an error status.
-    Api(ApiError),
+    /// The service answered with an error status (boxed: it is by far the largest variant).
+    Api(Box<ApiError>),
     /// No complete answer within the time limit; the request may have been applied.
     Timeout { timeout_ms: u32 },
     /// The request failed in transit. `sent` says whether it may have reached the service:
@@ -188,7 +188,7 @@ mod tests {
         assert_eq!((e.error_code.as_str(), e.error_msg.as_str()), ("WKS.0409", "server busy"));
         assert_eq!(e.request_id.as_deref(), Some("req-1"));
         assert_eq!(e.body, None);
-        assert_eq!(Error::Api(e).code(), "service");
+        assert_eq!(Error::Api(Box::new(e)).code(), "service");
     }
 
     #[test]
@@ -198,7 +198,7 @@ mod tests {
         let e = parse(403, r#"{"code":"403","message":"forbidden","encoded_authorization_message":"enc"}"#);
         assert_eq!((e.error_code.as_str(), e.error_msg.as_str()), ("403", "forbidden"));
         assert_eq!(e.encoded_authorization_message.as_deref(), Some("enc"));
-        assert_eq!(Error::Api(e).code(), "auth");
+        assert_eq!(Error::Api(Box::new(e)).code(), "auth");
     }
 
     #[test]

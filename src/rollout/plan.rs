@@ -54,6 +54,12 @@ impl From<&AppServer> for ServerState {
     }
 }
 
+impl crate::model::ServerRecord for ServerState {
+    fn server_id(&self) -> Option<String> {
+        Some(self.id.clone())
+    }
+}
+
 impl ServerState {
     pub fn sessions(&self) -> u32 {
         self.session_count.unwrap_or(0)
@@ -582,8 +588,8 @@ mod tests {
         // g1 needs 4 waves of 10; g2 needs 4 waves of 2: they run side by side.
         assert_eq!(plan.waves.len(), 4);
         assert_eq!(plan.waves[0].server_ids().count(), 12);
-        assert_eq!(plan.enable_by_group["g1"], true);
-        assert_eq!(plan.enable_by_group["g2"], false);
+        assert!(plan.enable_by_group["g1"]);
+        assert!(!plan.enable_by_group["g2"]);
     }
 
     #[test]
@@ -672,13 +678,13 @@ mod tests {
         let servers = vec![server("a", "on", 0), server("b", "off", 0), server("c", "mystery", 0)];
         let groups = [group("on", true, 1), group("off", false, 1)];
         let plan = plan_rollout(&servers, &groups, &RolloutOptions::default());
-        assert_eq!(plan.enable_for(&servers[0]), true);
-        assert_eq!(plan.enable_for(&servers[1]), false);
-        assert_eq!(plan.enable_for(&servers[2]), false);
+        assert!(plan.enable_for(&servers[0]));
+        assert!(!plan.enable_for(&servers[1]));
+        assert!(!plan.enable_for(&servers[2]));
         assert_eq!(plan.warnings.iter().map(|w| w.code.as_str()).collect::<Vec<_>>(), ["group.ip_virtual_unknown"]);
 
         let forced = plan_rollout(&servers, &groups, &opts(r#"{"enable":true}"#));
-        assert_eq!(forced.enable_for(&servers[1]), true);
+        assert!(forced.enable_for(&servers[1]));
         let differs: Vec<_> = forced.warnings.iter().filter(|w| w.code == "enable.differs_from_group").map(|w| w.server_group_id.clone().unwrap()).collect();
         assert_eq!(differs, ["mystery", "off"]);
     }

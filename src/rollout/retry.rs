@@ -104,7 +104,7 @@ mod tests {
 
     fn api(status: u16, json: bool) -> Error {
         let body = if json { r#"{"error_code":"X","error_msg":"y"}"# } else { "<html>busy</html>" };
-        Error::Api(ApiError::from_response(status, body, None))
+        Error::Api(Box::new(ApiError::from_response(status, body, None)))
     }
 
     #[test]

@@ -19,6 +19,9 @@ use serde::Serialize;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Above this many servers, they are read by listing their groups, not one call each.
+const LIST_INSTEAD_OF_SHOW: usize = 100;
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunOptions {
     pub poll_interval_ms: u32,
@@ -320,12 +323,34 @@ impl<'a, T: Transport> Runner<'a, T> {
     }
 
     /// Reads servers; `None` inside means the service says it does not exist, a missing key
-    /// means it could not be read.
+    /// means it could not be read. Many servers are read by listing their groups (100 a page)
+    /// rather than one call each.
     async fn read_servers(&self, ids: &[String]) -> BTreeMap<String, Option<ServerState>> {
         let mut out = BTreeMap::new();
-        for chunk in ids.chunks(8) {
+        let mut one_by_one: Vec<&String> = ids.iter().collect();
+        if ids.len() > LIST_INSTEAD_OF_SHOW {
+            let wanted: BTreeSet<&String> = ids.iter().collect();
+            let groups: BTreeSet<String> = {
+                let report = self.report.borrow();
+                ids.iter().filter_map(|id| report.plan.snapshot_of(id)?.server_group_id.clone()).collect()
+            };
+            for group in groups {
+                let filter = Value::Object(vec![("server_group_id".into(), Value::String(group))]);
+                let listing =
+                    self.read_with_retries(|| self.client.list_all_servers::<ServerState>(Some(&filter), 4, None, &|_, _| {})).await;
+                for server in listing.map(|page| page.items).unwrap_or_default() {
+                    if wanted.contains(&server.id) {
+                        out.insert(server.id.clone(), Some(server));
+                    }
+                }
+            }
+            // Those not listed (gone, moved to another group, or on a page that failed) are
+            // asked one by one.
+            one_by_one.retain(|id| !out.contains_key(*id));
+        }
+        for chunk in one_by_one.chunks(8) {
             // Read straight into the few fields the engine uses, not the whole AppServer.
-            let reads = chunk.iter().map(|id| async move { (id.clone(), self.read(|| self.client.show_server::<ServerState>(id, None)).await) });
+            let reads = chunk.iter().map(|id| async move { (id.to_string(), self.read(|| self.client.show_server::<ServerState>(id, None)).await) });
             for (id, result) in join_all(reads).await {
                 match result {
                     Ok(server) => {
@@ -347,10 +372,18 @@ impl<'a, T: Transport> Runner<'a, T> {
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<crate::client::Answer<R>, Error>>,
     {
+        self.read_with_retries(|| async { call().await.map(|answer| answer.value) }).await
+    }
+
+    async fn read_with_retries<R, F, Fut>(&self, call: F) -> Result<R, Error>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<R, Error>>,
+    {
         let mut attempt = 0;
         loop {
             match call().await {
-                Ok(answer) => return Ok(answer.value),
+                Ok(value) => return Ok(value),
                 Err(error) => {
                     let passing = match &error {
                         Error::Api(api) => api.status == 429 || api.status >= 500,
