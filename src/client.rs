@@ -232,7 +232,7 @@ impl<T: Transport> Client<T> {
             pages.push((offset, page));
         }
         pages.sort_by_key(|(offset, _)| *offset);
-        let mut seen: std::collections::BTreeSet<String> = items.iter().filter_map(R::server_id).collect();
+        let mut seen: std::collections::HashSet<String> = items.iter().filter_map(R::server_id).collect();
         for (_, page) in pages {
             for server in page {
                 // A server that moved to a later page while paging is listed once.

@@ -405,7 +405,7 @@ pub fn skip_reason(server: &ServerState, options: &RolloutOptions) -> Option<(Sk
 pub fn plan_rollout(servers: &[ServerState], groups: &[GroupState], options: &RolloutOptions) -> Plan {
     let mut warnings = Vec::new();
     let mut skipped = Vec::new();
-    let mut seen = std::collections::BTreeSet::new();
+    let mut seen = std::collections::HashSet::new();
     let mut eligible: Vec<&ServerState> = Vec::new();
     let mut snapshot = Vec::new();
     for server in servers {
@@ -512,19 +512,21 @@ fn build_waves(servers: &[&ServerState], caps: &BTreeMap<String, u32>, options: 
     let mut remaining: Vec<&ServerState> = servers.to_vec();
     let mut waves = Vec::new();
     while !remaining.is_empty() {
-        let mut taken: BTreeMap<&str, u32> = BTreeMap::new();
+        let mut room = caps.clone();
         let mut members = Vec::new();
         let mut rest = Vec::new();
         for server in remaining {
             let group = server.server_group_id.as_deref().unwrap_or("");
-            let cap = caps.get(group).copied().unwrap_or(1);
-            let used = taken.entry(group).or_insert(0);
-            if members.len() < wave_capacity && *used < cap {
-                *used += 1;
-                members.push(server.id.clone());
-            } else {
-                rest.push(server);
+            match room.get_mut(group) {
+                Some(left) if *left > 0 && members.len() < wave_capacity => {
+                    *left -= 1;
+                    members.push(server.id.clone());
+                }
+                _ => rest.push(server),
             }
+        }
+        if members.is_empty() {
+            break; // Unreachable: every eligible server's group has a limit of at least 1.
         }
         let batches = members.chunks(options.batch_size).map(<[String]>::to_vec).collect();
         waves.push(Wave { index: waves.len(), batches });

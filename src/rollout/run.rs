@@ -17,7 +17,7 @@ use crate::validate::MAX_BATCH_ITEMS;
 use futures_util::future::join_all;
 use serde::Serialize;
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Above this many servers, they are read by listing their groups, not one call each.
 const LIST_INSTEAD_OF_SHOW: usize = 100;
@@ -74,9 +74,9 @@ struct Runner<'a, T: Transport> {
     rng: RefCell<SplitMix64>,
     report: RefCell<Report>,
     /// The job id each server had when this run read it, to tell our job from an older one.
-    job_before: RefCell<BTreeMap<String, Option<String>>>,
+    job_before: RefCell<HashMap<String, Option<String>>>,
     /// Servers we put in maintenance and have not yet taken out.
-    marked: RefCell<BTreeSet<String>>,
+    marked: RefCell<Vec<String>>,
 }
 
 /// Runs a fresh plan.
@@ -111,8 +111,8 @@ async fn execute<T: Transport>(client: &Client<T>, report: Report, options: RunO
         signal,
         hooks,
         report: RefCell::new(report),
-        job_before: RefCell::new(BTreeMap::new()),
-        marked: RefCell::new(BTreeSet::new()),
+        job_before: RefCell::new(HashMap::new()),
+        marked: RefCell::new(Vec::new()),
     };
     runner.run().await;
     runner.report.into_inner()
@@ -189,10 +189,10 @@ impl<'a, T: Transport> Runner<'a, T> {
         self.save();
 
         // Jobs sent before (a resumed run) finish before anything new starts.
-        let mut earlier: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut earlier: Vec<(String, Vec<String>)> = Vec::new();
         for s in self.report.borrow().servers.iter().filter(|s| s.outcome == Outcome::InProgress) {
             if let Some(job) = &s.job_id {
-                earlier.entry(job.clone()).or_default().push(s.id.clone());
+                add_to_job(&mut earlier, job, &s.id);
             }
         }
         join_all(earlier.into_iter().map(|(job, ids)| self.follow_job(job, ids))).await;
@@ -200,7 +200,7 @@ impl<'a, T: Transport> Runner<'a, T> {
 
         let plan = self.plan();
         for wave in &plan.waves {
-            let pending: BTreeSet<String> = self.ids_with(Outcome::Pending).into_iter().collect();
+            let pending: HashSet<String> = self.ids_with(Outcome::Pending).into_iter().collect();
             let members: Vec<String> = wave.server_ids().filter(|id| pending.contains(*id)).cloned().collect();
             if members.is_empty() {
                 continue;
@@ -267,7 +267,7 @@ impl<'a, T: Transport> Runner<'a, T> {
         let in_progress = self.ids_with(Outcome::InProgress);
         let all: Vec<String> = pending.iter().chain(&unknown).chain(&in_progress).cloned().collect();
         let current = self.read_servers(&all).await;
-        let our_jobs: BTreeSet<String> = self.report.borrow().job_ids.iter().cloned().collect();
+        let our_jobs: HashSet<String> = self.report.borrow().job_ids.iter().cloned().collect();
 
         for id in &all {
             let Some(now_state) = current.get(id) else {
@@ -325,15 +325,17 @@ impl<'a, T: Transport> Runner<'a, T> {
     /// Reads servers; `None` inside means the service says it does not exist, a missing key
     /// means it could not be read. Many servers are read by listing their groups (100 a page)
     /// rather than one call each.
-    async fn read_servers(&self, ids: &[String]) -> BTreeMap<String, Option<ServerState>> {
-        let mut out = BTreeMap::new();
+    async fn read_servers(&self, ids: &[String]) -> HashMap<String, Option<ServerState>> {
+        let mut out = HashMap::new();
         let mut one_by_one: Vec<&String> = ids.iter().collect();
         if ids.len() > LIST_INSTEAD_OF_SHOW {
-            let wanted: BTreeSet<&String> = ids.iter().collect();
-            let groups: BTreeSet<String> = {
+            let wanted: HashSet<&String> = ids.iter().collect();
+            let mut groups: Vec<String> = {
                 let report = self.report.borrow();
                 ids.iter().filter_map(|id| report.plan.snapshot_of(id)?.server_group_id.clone()).collect()
             };
+            groups.sort_unstable();
+            groups.dedup();
             for group in groups {
                 let filter = Value::Object(vec![("server_group_id".into(), Value::String(group))]);
                 let listing =
@@ -493,7 +495,7 @@ impl<'a, T: Transport> Runner<'a, T> {
 
     /// Takes out of maintenance every server this run put in it.
     async fn lift_maintenance(&self) {
-        let marked: Vec<String> = std::mem::take(&mut *self.marked.borrow_mut()).into_iter().collect();
+        let marked: Vec<String> = std::mem::take(&mut *self.marked.borrow_mut());
         for chunk in marked.chunks(MAX_BATCH_ITEMS) {
             if let Err(error) = self.read(|| self.client.batch_change_maintain_mode(chunk, false, None)).await {
                 self.report.borrow_mut().notes.push(format!(
@@ -644,9 +646,9 @@ impl<'a, T: Transport> Runner<'a, T> {
 
     /// After an ambiguous failure: which servers the batch reached (and through which job),
     /// which it provably did not, and which cannot be told.
-    async fn resolve(&self, ids: &[String]) -> (BTreeMap<String, Vec<String>>, Vec<String>, Vec<String>) {
+    async fn resolve(&self, ids: &[String]) -> (Vec<(String, Vec<String>)>, Vec<String>, Vec<String>) {
         let current = self.read_servers(ids).await;
-        let mut applied: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut applied: Vec<(String, Vec<String>)> = Vec::new();
         let (mut untouched, mut unclear) = (Vec::new(), Vec::new());
         for id in ids {
             let before = self.job_before.borrow().get(id).cloned().flatten();
@@ -654,7 +656,7 @@ impl<'a, T: Transport> Runner<'a, T> {
                 Some(Some(state)) => {
                     let new_job = state.job_id.clone().filter(|job| Some(job) != before.as_ref());
                     match new_job {
-                        Some(job) => applied.entry(job).or_default().push(id.clone()),
+                        Some(job) => add_to_job(&mut applied, &job, id),
                         None if state.task_status == Some(TaskStatus::UpdatingTsvi) => unclear.push(id.clone()),
                         None => untouched.push(id.clone()),
                     }
@@ -681,7 +683,7 @@ impl<'a, T: Transport> Runner<'a, T> {
                     .find(|sub| sub.server_id() == Some(id.as_str()) && sub.job_id.is_some() && sub.job_id != before)
                     .and_then(|sub| sub.job_id.clone());
                 match found {
-                    Some(job) => applied.entry(job).or_default().push(id),
+                    Some(job) => add_to_job(&mut applied, &job, &id),
                     None => unknown.push(id),
                 }
             }
@@ -692,7 +694,7 @@ impl<'a, T: Transport> Runner<'a, T> {
     /// Follows one job until each of its servers has finished, or the job timeout passes.
     async fn follow_job(&self, job: String, ids: Vec<String>) {
         let started = now(self.client);
-        let mut open: BTreeSet<String> = ids.into_iter().collect();
+        let mut open: Vec<String> = ids;
         while !open.is_empty() {
             self.client.transport().sleep(self.options.poll_interval_ms).await;
             let detail: Option<JobDetail> = self.read(|| self.client.show_job::<JobDetail>(&job, None)).await.ok();
@@ -702,7 +704,7 @@ impl<'a, T: Transport> Runner<'a, T> {
             }
             for sub in &subs {
                 let Some(id) = sub.server_id() else { continue };
-                if !open.contains(id) {
+                if !open.iter().any(|o| o == id) {
                     continue;
                 }
                 let Some(status) = &sub.status else { continue };
@@ -721,7 +723,7 @@ impl<'a, T: Transport> Runner<'a, T> {
                 }
                 if status.is_finished() {
                     let id = id.to_owned();
-                    open.remove(&id);
+                    open.retain(|o| *o != id);
                     if status.is_failure() {
                         if let Some(server) = self.report.borrow_mut().server_mut(&id) {
                             server.error_code = sub.error_code.clone();
@@ -767,6 +769,14 @@ impl<'a, T: Transport> Runner<'a, T> {
             }
         }
         all
+    }
+}
+
+/// Adds a server to the servers of a job, keeping jobs in the order they were met.
+fn add_to_job(jobs: &mut Vec<(String, Vec<String>)>, job: &str, id: &str) {
+    match jobs.iter_mut().find(|(j, _)| j == job) {
+        Some((_, ids)) => ids.push(id.to_owned()),
+        None => jobs.push((job.to_owned(), vec![id.to_owned()])),
     }
 }
 
