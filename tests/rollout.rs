@@ -372,6 +372,22 @@ fn sub_job_failures_are_reported_and_halt_after_failures_stops_the_next_waves() 
 }
 
 #[test]
+fn a_halted_run_resumes_without_counting_the_old_failures_again() {
+    let service = Service::with_servers(&[("g1", 12, 0)]);
+    for i in 0..3 {
+        service.servers.borrow_mut().get_mut(&format!("g1-{i:02}")).unwrap().fails = true;
+    }
+    let plan = plan_for(&service, r#"{"haltAfterFailures":2}"#);
+    let (halted, _) = run(&service, &plan);
+    assert_eq!(halted.status, RunStatus::Halted);
+    let client = client(&service);
+    let resumed = block_on(resume_rollout(&client, halted, fast(), Some(&()), Hooks { on_event: &|_| {}, on_report: &|_| {} }));
+    assert_eq!(resumed.status, RunStatus::Completed);
+    assert_eq!((resumed.counts.succeeded, resumed.counts.failed), (9, 3));
+    assert_applied_once(&service);
+}
+
+#[test]
 fn drain_waits_for_sessions_and_always_lifts_maintenance() {
     let service = Service::with_servers(&[("g1", 4, 3)]);
     service.servers.borrow_mut().get_mut("g1-03").unwrap().sessions = 500; // will not drain in time

@@ -77,6 +77,8 @@ struct Runner<'a, T: Transport> {
     job_before: RefCell<HashMap<String, Option<String>>>,
     /// Servers we put in maintenance and have not yet taken out.
     marked: RefCell<Vec<String>>,
+    /// Failures from before a resume, which `haltAfterFailures` does not count again.
+    failed_before: usize,
 }
 
 /// Runs a fresh plan.
@@ -86,7 +88,9 @@ pub async fn run_rollout<T: Transport>(client: &Client<T>, plan: &Plan, options:
 }
 
 /// Continues an interrupted run: follows what was sent, re-checks what is unknown, and sends
-/// what was never sent. A server that has a job from this run is never sent again.
+/// what was never sent (servers skipped as `aborted` or `halted` included). A server that has a
+/// job from this run is never sent again. Failures from before count no more toward
+/// `haltAfterFailures`.
 pub async fn resume_rollout<T: Transport>(client: &Client<T>, mut report: Report, options: RunOptions, signal: Option<&T::Signal>, hooks: Hooks<'_>) -> Report {
     for server in &mut report.servers {
         let stopped_early = server.outcome == Outcome::Skipped && matches!(server.reason.as_deref(), Some("halted" | "aborted"));
@@ -104,7 +108,9 @@ pub async fn resume_rollout<T: Transport>(client: &Client<T>, mut report: Report
 }
 
 async fn execute<T: Transport>(client: &Client<T>, report: Report, options: RunOptions, signal: Option<&T::Signal>, hooks: Hooks<'_>) -> Report {
+    let failed_before = report.servers.iter().filter(|s| s.outcome == Outcome::Failed).count();
     let runner = Runner {
+        failed_before,
         client,
         rng: RefCell::new(SplitMix64(options.seed)),
         options,
@@ -251,7 +257,7 @@ impl<'a, T: Transport> Runner<'a, T> {
     fn halt_reason(&self, plan: &Plan) -> Option<String> {
         let limit = plan.options.halt_after_failures?;
         let report = self.report.borrow();
-        let failed = report.servers.iter().filter(|s| s.outcome == Outcome::Failed).count() as u32;
+        let failed = (report.servers.iter().filter(|s| s.outcome == Outcome::Failed).count() - self.failed_before) as u32;
         let allowed = match limit {
             super::plan::Limit::Count(n) => n,
             super::plan::Limit::Percent(_) => limit.of(plan.summary.planned as u32),
