@@ -106,6 +106,7 @@ export interface ListServerGroupsQuery {
   tags?: string; enterprise_project_id?: string; is_secondary_server_group?: boolean | "true" | "false";
 }
 export interface ListSubJobsQuery { job_id?: string; job_type?: string; status?: string; offset?: number; limit?: number }
+export interface PlanBatchesOptions { batchSize?: number }
 export interface RolloutOptions {
   /** 1 to 20, default 20. */
   batchSize?: number;
@@ -181,6 +182,32 @@ impl ServerRecord for Raw {
     fn server_id(&self) -> Option<String> {
         field(&self.0, "id").and_then(|id| id.as_string())
     }
+}
+
+// Named JS types for optional parameters, so the declarations say `options?: CallOptions`.
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(typescript_type = "CallOptions")]
+    pub type CallOptionsArg;
+    #[wasm_bindgen(typescript_type = "ListServersQuery")]
+    pub type ListServersQueryArg;
+    #[wasm_bindgen(typescript_type = "ListAllOptions")]
+    pub type ListAllOptionsArg;
+    #[wasm_bindgen(typescript_type = "ListServerGroupsQuery")]
+    pub type ListServerGroupsQueryArg;
+    #[wasm_bindgen(typescript_type = "ListSubJobsQuery")]
+    pub type ListSubJobsQueryArg;
+    #[wasm_bindgen(typescript_type = "RolloutOptions")]
+    pub type RolloutOptionsArg;
+    #[wasm_bindgen(typescript_type = "RunOptions")]
+    pub type RunOptionsArg;
+    #[wasm_bindgen(typescript_type = "PlanBatchesOptions")]
+    pub type PlanBatchesOptionsArg;
+}
+
+/// An optional argument as a plain value (`undefined` when left out).
+fn arg<T: Into<JsValue>>(value: Option<T>) -> JsValue {
+    value.map(Into::into).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// The one serializer of the boundary: plain objects, never `Map`s.
@@ -273,8 +300,9 @@ pub fn validate_client_config_js(#[wasm_bindgen(unchecked_param_type = "ClientCo
 #[wasm_bindgen(js_name = planBatches, unchecked_return_type = "BatchPlan")]
 pub fn plan_batches_js(
     #[wasm_bindgen(unchecked_param_type = "string[]")] ids: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "{ batchSize?: number }")] options: JsValue,
+    options: Option<PlanBatchesOptionsArg>,
 ) -> Result<JsValue, JsValue> {
+    let options = arg(options);
     let batch_size = field(&options, "batchSize").map(|v| v.as_f64().unwrap_or(f64::NAN));
     let mut issues = Vec::new();
     let size = check_batch_size(batch_size).map_err(|issue| issues.push(issue)).unwrap_or(1);
@@ -573,8 +601,9 @@ impl JsClient {
     pub fn batch_update_tsvi(
         &self,
         #[wasm_bindgen(unchecked_param_type = "UpdateTsvi[]")] items: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+        options: Option<CallOptionsArg>,
     ) -> Promise {
+        let options = arg(options);
         let client = self.inner.clone();
         promise(|| {
             let signal = signal_of(&options)?;
@@ -600,8 +629,9 @@ impl JsClient {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string[]")] ids: JsValue,
         maintain: bool,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+        options: Option<CallOptionsArg>,
     ) -> Promise {
+        let options = arg(options);
         let client = self.inner.clone();
         promise(|| {
             let signal = signal_of(&options)?;
@@ -618,9 +648,11 @@ impl JsClient {
     #[wasm_bindgen(js_name = listServers, unchecked_return_type = "Promise<Page<AppServer>>")]
     pub fn list_servers(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "ListServersQuery")] query: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+        query: Option<ListServersQueryArg>,
+        options: Option<CallOptionsArg>,
     ) -> Promise {
+        let query = arg(query);
+        let options = arg(options);
         let client = self.inner.clone();
         promise(|| {
             let (signal, query) = (signal_of(&options)?, optional_value(query, "")?);
@@ -634,9 +666,11 @@ impl JsClient {
     #[wasm_bindgen(js_name = listAllServers, unchecked_return_type = "Promise<Page<AppServer>>")]
     pub fn list_all_servers(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "ListServersQuery")] query: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "ListAllOptions")] options: JsValue,
+        query: Option<ListServersQueryArg>,
+        options: Option<ListAllOptionsArg>,
     ) -> Promise {
+        let query = arg(query);
+        let options = arg(options);
         let client = self.inner.clone();
         promise(|| {
             let (signal, query) = (signal_of(&options)?, optional_value(query, "")?);
@@ -665,7 +699,8 @@ impl JsClient {
 
     /// `GET .../app-servers/{id}`.
     #[wasm_bindgen(js_name = showServer, unchecked_return_type = "Promise<AppServer>")]
-    pub fn show_server(&self, id: JsValue, #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue) -> Promise {
+    pub fn show_server(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue, options: Option<CallOptionsArg>) -> Promise {
+        let options = arg(options);
         let client = self.inner.clone();
         promise(|| {
             let (signal, id) = (signal_of(&options)?, id_text(&id, "/id")?);
@@ -677,9 +712,11 @@ impl JsClient {
     #[wasm_bindgen(js_name = listServerGroups, unchecked_return_type = "Promise<Page<ServerGroup>>")]
     pub fn list_server_groups(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "ListServerGroupsQuery")] query: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+        query: Option<ListServerGroupsQueryArg>,
+        options: Option<CallOptionsArg>,
     ) -> Promise {
+        let query = arg(query);
+        let options = arg(options);
         let client = self.inner.clone();
         promise(|| {
             let (signal, query) = (signal_of(&options)?, optional_value(query, "")?);
@@ -689,7 +726,8 @@ impl JsClient {
 
     /// `GET .../app-server-groups/{id}`, with the group's `ip_virtual`.
     #[wasm_bindgen(js_name = showServerGroup, unchecked_return_type = "Promise<ServerGroup>")]
-    pub fn show_server_group(&self, id: JsValue, #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue) -> Promise {
+    pub fn show_server_group(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue, options: Option<CallOptionsArg>) -> Promise {
+        let options = arg(options);
         let client = self.inner.clone();
         promise(|| {
             let (signal, id) = (signal_of(&options)?, id_text(&id, "/id")?);
@@ -699,7 +737,8 @@ impl JsClient {
 
     /// `GET /v2/{project_id}/job/{job_id}`: the job and its sub-jobs.
     #[wasm_bindgen(js_name = showJob, unchecked_return_type = "Promise<JobDetail>")]
-    pub fn show_job(&self, job_id: JsValue, #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue) -> Promise {
+    pub fn show_job(&self, #[wasm_bindgen(unchecked_param_type = "string")] job_id: JsValue, options: Option<CallOptionsArg>) -> Promise {
+        let options = arg(options);
         let client = self.inner.clone();
         promise(|| {
             let (signal, job_id) = (signal_of(&options)?, id_text(&job_id, "/jobId")?);
@@ -714,8 +753,9 @@ impl JsClient {
     pub fn plan_rollout(
         &self,
         #[wasm_bindgen(unchecked_param_type = "AppServer[]")] servers: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "RolloutOptions")] options: JsValue,
+        options: Option<RolloutOptionsArg>,
     ) -> Promise {
+        let options = arg(options);
         let client = self.inner.clone();
         promise(|| {
             let servers: Vec<ServerState> = serde_wasm_bindgen::from_value(servers)
@@ -731,8 +771,9 @@ impl JsClient {
     pub fn run_rollout(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Plan")] plan: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "RunOptions")] options: JsValue,
+        options: Option<RunOptionsArg>,
     ) -> Promise {
+        let options = arg(options);
         let client = self.inner.clone();
         promise(|| {
             let plan: Plan = serde_wasm_bindgen::from_value(plan).map_err(|_| invalid("/plan", "plan.invalid", "not a plan made by planRollout"))?;
@@ -747,8 +788,9 @@ impl JsClient {
     pub fn resume_rollout(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Report")] report: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "RunOptions")] options: JsValue,
+        options: Option<RunOptionsArg>,
     ) -> Promise {
+        let options = arg(options);
         let client = self.inner.clone();
         promise(|| {
             let report: Report = serde_wasm_bindgen::from_value(report).map_err(|_| invalid("/report", "report.invalid", "not a rollout report"))?;
@@ -761,9 +803,11 @@ impl JsClient {
     #[wasm_bindgen(js_name = listSubJobs, unchecked_return_type = "Promise<Page<SubJob>>")]
     pub fn list_sub_jobs(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "ListSubJobsQuery")] query: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+        query: Option<ListSubJobsQueryArg>,
+        options: Option<CallOptionsArg>,
     ) -> Promise {
+        let query = arg(query);
+        let options = arg(options);
         let client = self.inner.clone();
         promise(|| {
             let (signal, query) = (signal_of(&options)?, optional_value(query, "")?);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Packs pkg/ as npm would publish it, installs the tarball into a scratch project with no
-# network, and imports it the ways users do: Node ESM, Node CommonJS.
+# network, and uses it the ways users do: Node ESM, Node CommonJS, and TypeScript.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 scratch=$(mktemp -d)
@@ -24,4 +24,9 @@ node -e '
 const { planBatches } = require("workspace-tsvi");
 if (planBatches(["a", "b", "a"]).duplicates.length !== 1) throw new Error("CommonJS require failed");
 '
-echo "consumers: 2 passed, 0 failed"
+# The TypeScript declarations, as a strict NodeNext project sees them.
+cp "$root/tests/consumers/types.ts" .
+"$root/node_modules/.bin/tsc" --noEmit --strict --target esnext --lib esnext,dom \
+  --module nodenext --moduleResolution nodenext types.ts
+
+echo "consumers: 3 passed, 0 failed"

@@ -1,0 +1,23 @@
+// Compiled with `tsc --noEmit --strict` against the packed package: the declarations users get
+// must describe the API as it is.
+import { Client, planBatches, reportToCsv, signRequest, validateBatchRequest } from "workspace-tsvi";
+import type { Plan, Report, RolloutEvent, AppServer, ServerGroup } from "workspace-tsvi";
+
+export async function example(): Promise<string> {
+  const client = new Client({ region: "cn-north-4", projectId: "0123456789abcdef0123456789abcdef", auth: { token: "t" } });
+  const page = await client.listServers({ limit: 100, maintain_status: false });
+  const first: AppServer | undefined = page.items[0];
+  const group: ServerGroup = await client.showServerGroup(first?.server_group_id ?? "g");
+  const enable: boolean = group.ip_virtual?.enable ?? false;
+  const { job_id } = await client.batchUpdateTsvi([{ id: "srv-1", enable }]);
+  const job = await client.showJob(job_id);
+  const all = await client.listAllServers(undefined, { concurrency: 4, onProgress: (loaded: number, total: number) => void [loaded, total] });
+  const plan: Plan = await client.planRollout(all.items, { maxUnavailable: "25%", drain: true });
+  const events: RolloutEvent[] = [];
+  const report: Report = await client.runRollout(plan, { onEvent: (e) => events.push(e), pollIntervalMs: 2000 });
+  const again: Report = await client.resumeRollout(report);
+  const checked: boolean = validateBatchRequest({ items: [] }).ok;
+  const batches: string[][] = planBatches(["a", "b"]).batches;
+  const signed = signRequest({ method: "GET", url: "https://h/x", ak: "a", sk: "s", query: [["k", [1, 2]]] });
+  return [job.status, again.status, checked, batches.length, signed.signature, reportToCsv(report)].join();
+}
