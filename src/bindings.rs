@@ -139,7 +139,7 @@ export type Outcome = "pending" | "in_progress" | "succeeded" | "failed" | "skip
 export interface ServerReport {
   id: string; name?: string; server_group_id?: string; outcome: Outcome; reason?: string; detail?: string;
   wave?: number; job_id?: string; sub_job_status?: string; error_code?: string; error_msg?: string;
-  attempts: number; submitted_at?: number; finished_at?: number;
+  request_id?: string; attempts: number; submitted_at?: number; finished_at?: number;
   drain?: { sessions_before: number; sessions_at_reboot: number; waited_ms: number; deadline_passed: boolean };
 }
 export interface Report {

@@ -349,6 +349,7 @@ fn final_refusals_fail_the_batch_with_the_error() {
     assert_eq!(report.counts.failed, 3);
     let s = &report.servers[0];
     assert_eq!((s.reason.as_deref(), s.error_code.as_deref()), (Some("refused"), Some("X")));
+    assert_eq!(s.request_id.as_deref(), Some("r"), "the refusing answer's request id is kept");
     assert!(service.applied.borrow().is_empty());
 }
 

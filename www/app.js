@@ -12,10 +12,12 @@ import { initRun } from "./run.js";
 
 const STEPS = ["connect", "groups", "servers", "review", "run", "results"];
 
-function pollIntervalFromUrl() {
-  // For tests and demos against the simulator: ?poll=50. Real use keeps the default of 2 s.
-  const value = Number(new URLSearchParams(location.search).get("poll"));
-  return Number.isInteger(value) && value >= 10 && value <= 600_000 ? value : 2000;
+/** How often a running job is read: ?poll=50 (tests, demos) or the gateway's config; else 2 s. */
+function pollInterval(config) {
+  const ok = (n) => Number.isInteger(n) && n >= 10 && n <= 600_000;
+  const fromUrl = Number(new URLSearchParams(location.search).get("poll") ?? NaN);
+  if (ok(fromUrl)) return fromUrl;
+  return ok(config?.pollIntervalMs) ? config.pollIntervalMs : 2000;
 }
 
 export const app = {
@@ -28,7 +30,7 @@ export const app = {
   groupDetails: new Map(),
   servers: [],
   selected: new Set(),
-  pollIntervalMs: pollIntervalFromUrl(),
+  pollIntervalMs: pollInterval(null),
   runActive: false,
   lastReport: null,
 
@@ -44,7 +46,9 @@ export const app = {
       else button.removeAttribute("aria-current");
     }
     this.updateSteps();
-    if (focus) document.getElementById(`h-${step}`)?.focus({ preventScroll: false });
+    const heading = document.getElementById(`h-${step}`);
+    document.title = `${heading?.textContent ?? step} · Virtual session IP · Workspace APP`;
+    if (focus) heading?.focus({ preventScroll: false });
     window.scrollTo({ top: 0 });
     this.onShow[step]?.();
   },
@@ -126,7 +130,14 @@ function fillFromConfig({ secrets = true } = {}) {
     fields.ak.value = c.ak ?? "";
     fields.sk.value = c.sk ?? "";
   }
-  $("#fill-demo").hidden = !(c.mode === "simulator" && (c.token || c.ak));
+  updateFillDemo();
+}
+
+/** Offers the simulator's demo credentials when the secret fields are empty (after Disconnect). */
+function updateFillDemo() {
+  const c = app.config ?? {};
+  const empty = !fields.token.value && !fields.sk.value;
+  $("#fill-demo").hidden = Boolean(app.client) || !(c.mode === "simulator" && (c.token || c.ak) && empty);
 }
 
 function readConnectForm() {
@@ -137,7 +148,7 @@ function readConnectForm() {
 
 function setConnecting(on) {
   const button = $("#connect-button");
-  button.disabled = on;
+  button.disabled = on || Boolean(app.client);
   button.setAttribute("aria-busy", String(on));
   button.classList.toggle("is-busy", on);
 }
@@ -183,10 +194,13 @@ async function connect(event) {
     app.go("groups");
   } catch (error) {
     client.free?.();
-    errorHost.append(errorBox(error, { context: "Connect" }));
-    const focusTarget = error?.status === 401 ? (authMode() === "aksk" ? fields.sk : fields.token) : null;
-    errorHost.querySelector(".error-box")?.setAttribute("tabindex", "-1");
-    (focusTarget ?? errorHost.querySelector(".error-box"))?.focus?.();
+    const box = errorBox(error, { context: "Connect" });
+    box.setAttribute("tabindex", "-1");
+    errorHost.append(box);
+    // A refused credential: back to its field. Anything else: to the message.
+    const field = error?.status === 401 ? (authMode() === "aksk" ? fields.sk : authMode() === "token" ? fields.token : null) : null;
+    (field ?? box).focus();
+    box.scrollIntoView({ block: "nearest" });
   } finally {
     setConnecting(false);
   }
@@ -207,7 +221,7 @@ function showConnected() {
     el.disabled = Boolean(c);
   });
   for (const reveal of form.querySelectorAll(".reveal")) reveal.disabled = Boolean(c);
-  $("#fill-demo").disabled = Boolean(c);
+  updateFillDemo();
   let done = $("#connected-note");
   if (c) {
     if (!done) {
@@ -237,6 +251,7 @@ function disconnect() {
   app.client = null;
   app.connection = null;
   for (const f of [fields.token, fields.ak, fields.sk]) f.value = "";
+  updateFillDemo();
   app.servers_.reset();
   app.review.reset();
   clear($("#connect-error"));
@@ -247,6 +262,7 @@ function disconnect() {
 }
 
 form.addEventListener("submit", connect);
+form.addEventListener("input", updateFillDemo);
 form.addEventListener("change", (e) => {
   if (e.target.name === "auth") setAuthMode(e.target.value);
 });
@@ -256,7 +272,7 @@ for (const button of form.querySelectorAll(".reveal")) {
     const show = input.type === "password";
     input.type = show ? "text" : "password";
     button.textContent = show ? "Hide" : "Show";
-    button.setAttribute("aria-pressed", String(show));
+    button.setAttribute("aria-label", `${show ? "Hide" : "Show"} ${button.dataset.what}`);
   });
 }
 $("#fill-demo").addEventListener("click", () => fillFromConfig());
@@ -276,7 +292,7 @@ function renderBanners() {
     return;
   }
   const report = entry.report;
-  if (app.runActive && app.run.isCurrent(report)) return;
+  if (app.runActive) return; // the run on screen is the saved one
   const counts = report.counts ?? {};
   const total = report.servers.length;
   if (report.status === "running") {
@@ -348,6 +364,7 @@ async function boot() {
   } catch {
     app.config = null; // no gateway config: the form starts empty but for the endpoint
   }
+  app.pollIntervalMs = pollInterval(app.config);
   if (app.config?.mode) {
     const badge = $("#mode-badge");
     badge.textContent = app.config.mode === "simulator" ? "Simulator" : "Proxy";

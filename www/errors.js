@@ -45,10 +45,13 @@ function detailRow(label, value, copy) {
         "aria-label": `Copy ${label.toLowerCase()}`,
         title: `Copy ${label.toLowerCase()}`,
         onclick: (e) => {
-          navigator.clipboard?.writeText(String(value)).then(
-            () => (e.currentTarget.dataset.done = "1"),
-            () => {},
-          );
+          const button = e.currentTarget;
+          const done = (text) => {
+            button.title = text;
+            button.setAttribute("aria-label", text);
+          };
+          if (!navigator.clipboard) return done("Copying is not available here: select the text instead");
+          navigator.clipboard.writeText(String(value)).then(() => done(`Copied the ${label.toLowerCase()}`), (error) => done(`Could not copy: ${error.message}`));
         },
       }, icon("copy")),
     );

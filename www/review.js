@@ -158,13 +158,10 @@ export function initReview(app) {
     return h("div", { class: `tile ${tone ? `tile-${tone}` : ""}` }, h("div", { class: "tile-label" }, label), h("div", { class: "tile-value" }, value), caption ? h("div", { class: "tile-caption" }, caption) : null);
   }
 
-  function nameOf(id) {
-    return plan.snapshot?.find?.((s) => s.id === id)?.name ?? servers.find((s) => s.id === id)?.name ?? id;
-  }
-
   function renderPlan() {
     const s = plan.summary;
     const names = new Map((plan.snapshot ?? []).map((x) => [x.id, x]));
+    const nameOf = (id) => names.get(id)?.name ?? id;
     const byGroup = new Map();
     for (const wave of plan.waves) for (const id of wave.batches.flat()) {
       const g = names.get(id)?.server_group_id ?? "";
@@ -248,7 +245,7 @@ export function initReview(app) {
       plan.waves.length ? waveList : h("p", { class: "empty" }, "No wave: nothing will be sent."),
       plan.waves.length > shown ? h("p", { class: "help" }, `…and ${fmt(plan.waves.length - shown)} more waves.`) : null);
 
-    planHost.replaceChildren(tiles, ...warnings, groupsCard, wavesCard, skippedCard ?? "");
+    planHost.replaceChildren(tiles, ...warnings, wavesCard, groupsCard, skippedCard ?? "");
 
     const sessionsText = s.with_sessions > 0 ? ` and disconnects the users of ${plural(s.with_sessions, "server")} (${plural(s.sessions, "session")})` : "";
     $("#ack-text").textContent = `I understand that submitting reboots ${plural(s.planned, "server")}${sessionsText}.`;

@@ -8,6 +8,7 @@ import { OUTCOME, reasonText } from "./rules.js";
 import { saveReport } from "./store.js";
 
 const FINAL = new Set(["succeeded", "failed", "skipped", "unknown"]);
+const OUTCOME_ORDER = { failed: 0, unknown: 1, skipped: 2, in_progress: 3, pending: 4, succeeded: 5 };
 
 export function initRun(app) {
   let run = null; // the run on screen
@@ -99,7 +100,7 @@ export function initRun(app) {
         const b = r.batchOf.get(e.server_ids[0]);
         b?.errors.push(e);
         const what = e.class === "safe_to_resend" ? "will be resent" : e.class === "ambiguous" ? "checking whether it was applied" : "refused";
-        log(r, `Wave ${e.wave + 1}, batch ${b ? b.index + 1 : "?"}, attempt ${e.attempt}: ${e.status ? `HTTP ${e.status} ` : ""}${e.error_code}: ${e.message} (${what}).`, "bad", e);
+        log(r, `Wave ${e.wave + 1}, batch ${b ? b.index + 1 : "?"}, attempt ${e.attempt}: ${e.status ? `HTTP ${e.status} ` : ""}${e.error_code}: ${e.message} (${what})${e.request_id ? `, request id ${e.request_id}` : ""}.`, "bad", e);
         break;
       }
       case "server_progress": {
@@ -164,7 +165,7 @@ export function initRun(app) {
       { key: "job", label: "Job ID", width: "190px", value: (s) => s.job_id, render: (s) => (s.job_id ? h("code", {}, s.job_id) : h("span", { class: "muted" }, "–")) },
       { key: "outcome", label: "Status", width: "120px", value: (s) => s.outcome, render: (s) => outcomePill(s) },
       { key: "sub", label: "Job step", width: "110px", value: (s) => s.sub_job_status },
-      { key: "detail", label: "Detail", value: (s) => detailOf(s) },
+      { key: "detail", label: "Detail", className: "wrap", value: (s) => detailOf(s), render: (s) => h("span", { title: detailOf(s) }, detailOf(s)) },
     ],
     sort: { key: "wave", dir: "asc" },
     rowClass: (s) => `outcome-${s.outcome}`,
@@ -189,8 +190,13 @@ export function initRun(app) {
     const parts = [];
     if (s.reason) parts.push(reasonText(s.reason));
     if (s.error_code || s.error_msg) parts.push([s.error_code, s.error_msg].filter(Boolean).join(": "));
+    if (s.request_id) parts.push(`request id ${s.request_id}`);
     if (s.detail) parts.push(s.detail);
     return parts.join(" — ");
+  }
+
+  function errorText(s) {
+    return [s.error_code && `${s.error_code}: ${s.error_msg ?? ""}`, s.request_id && `request id ${s.request_id}`, s.detail].filter(Boolean).join(" — ");
   }
 
   function counts(r) {
@@ -258,7 +264,7 @@ export function initRun(app) {
         status.replaceChildren(pill(s.label, s.tone));
         const last = b.errors.at(-1);
         err.hidden = !last;
-        if (last) err.textContent = `Attempt ${last.attempt}: ${last.status ? `HTTP ${last.status}, ` : ""}${last.error_code}: ${last.message}`;
+        if (last) err.textContent = `Attempt ${last.attempt}: ${last.status ? `HTTP ${last.status}, ` : ""}${last.error_code}: ${last.message}${last.request_id ? ` (request id ${last.request_id})` : ""}`;
       });
     }
   }
@@ -276,10 +282,9 @@ export function initRun(app) {
     const plannedServers = planned(r);
     const total = plannedServers.length;
     const finished = plannedServers.filter((s) => FINAL.has(s.outcome)).length;
-    const wavesDone = r.waves.filter((w) => w.batches.every((b) => b.ids.every((id) => FINAL.has(r.servers.get(id)?.outcome)))).length;
     const batchesSent = r.waves.reduce((n, w) => n + w.batches.filter((b) => b.jobIds.length).length, 0);
     const batchesTotal = r.waves.reduce((n, w) => n + w.batches.length, 0);
-    progress.set(finished, total, `${fmt(finished)} of ${plural(total, "server")} finished · wave ${Math.min(r.waves.length, (r.currentWave ?? -1) + 1) || (wavesDone ? wavesDone : 0)} of ${fmt(r.waves.length)} · ${fmt(batchesSent)} of ${plural(batchesTotal, "batch", "batches")} sent`);
+    progress.set(finished, total, `${fmt(finished)} of ${plural(total, "server")} finished · wave ${fmt((r.currentWave ?? -1) + 1)} of ${fmt(r.waves.length)} · ${fmt(batchesSent)} of ${plural(batchesTotal, "batch", "batches")} sent`);
     progress.setTone(r.done ? (c.failed || c.unknown ? "warn" : "ok") : "run");
     counters.replaceChildren(
       ...[["succeeded", "Succeeded"], ["failed", "Failed"], ["in_progress", "Updating"], ["pending", "Waiting"], ["skipped", "Skipped"], ["unknown", "Unknown"]].map(([k, label]) =>
@@ -325,6 +330,7 @@ export function initRun(app) {
     r.tableDirty = true;
     buildWaves(r);
     window.addEventListener("beforeunload", beforeUnload);
+    app.review.reset(); // the plan is the run's now; a new one needs a new review
     app.renderBanners();
     app.updateSteps();
     app.go("run");
@@ -384,23 +390,21 @@ export function initRun(app) {
     caption: "Result per server",
     label: "Result per server",
     rowKey: (s) => s.id,
-    rowHeight: 40,
+    rowHeight: 52,
     minWidth: "980px",
     columns: [
-      { key: "name", label: "Server", value: (s) => s.name ?? s.id },
-      { key: "group", label: "Group", width: "150px", value: (s) => app.groupName(s.server_group_id) },
-      { key: "outcome", label: "Outcome", width: "116px", value: (s) => s.outcome, render: (s) => outcomePill(s) },
-      { key: "reason", label: "Reason", width: "200px", value: (s) => reasonText(s.reason) },
-      { key: "error", label: "Error / detail", value: (s) => [s.error_code && `${s.error_code}: ${s.error_msg ?? ""}`, s.detail].filter(Boolean).join(" — ") },
-      { key: "job", label: "Job ID", width: "180px", value: (s) => s.job_id, render: (s) => (s.job_id ? h("code", {}, s.job_id) : h("span", { class: "muted" }, "–")) },
-      { key: "attempts", label: "Attempts", width: "90px", className: "num", value: (s) => s.attempts ?? 0 },
+      { key: "name", label: "Server", width: "230px", value: (s) => s.name ?? s.id },
+      { key: "group", label: "Group", width: "140px", value: (s) => app.groupName(s.server_group_id) },
+      { key: "outcome", label: "Outcome", width: "110px", value: (s) => OUTCOME_ORDER[s.outcome] ?? 9, render: (s) => outcomePill(s) },
+      { key: "reason", label: "Reason", width: "160px", className: "wrap", value: (s) => reasonText(s.reason), render: (s) => h("span", {}, reasonText(s.reason)) },
+      { key: "error", label: "Error / detail", className: "wrap", value: (s) => errorText(s), render: (s) => h("span", { title: errorText(s) }, errorText(s)) },
+      { key: "job", label: "Job ID", width: "170px", value: (s) => s.job_id, render: (s) => (s.job_id ? h("code", {}, s.job_id) : h("span", { class: "muted" }, "–")) },
+      { key: "attempts", label: "Attempts", width: "96px", className: "num", value: (s) => s.attempts ?? 0 },
     ],
     sort: { key: "outcome", dir: "asc" },
     rowClass: (s) => `outcome-${s.outcome}`,
   });
-  resultsTable.element.classList.add("vt-short");
-  const order = { failed: 0, unknown: 1, skipped: 2, in_progress: 3, pending: 4, succeeded: 5 };
-  resultsTable.columns[2].value = (s) => order[s.outcome] ?? 9;
+  resultsTable.element.classList.add("vt-short", "vt-tall");
   outcomeFilter.addEventListener("change", () => shownReport && fillResults(shownReport));
 
   function fillResults(report) {
@@ -414,7 +418,7 @@ export function initRun(app) {
     const c = report.counts ?? {};
     const attempted = (c.succeeded ?? 0) + (c.failed ?? 0) + (c.unknown ?? 0);
     let tone = "ok";
-    let title = `All ${plural(c.succeeded ?? 0, "server")} updated`;
+    let title = c.succeeded === 1 ? "The server was updated" : `All ${plural(c.succeeded ?? 0, "server")} updated`;
     let text = "Each server rebooted with its group's virtual IP setting.";
     if (report.status === "halted") {
       tone = "bad";
@@ -427,7 +431,7 @@ export function initRun(app) {
     } else if (c.failed || c.unknown) {
       tone = c.failed ? "bad" : "warn";
       title = `${fmt(c.succeeded ?? 0)} of ${fmt(attempted)} servers updated`;
-      text = `${c.failed ? `${plural(c.failed, "server")} failed. ` : ""}${c.unknown ? `${plural(c.unknown, "server")} ended in an unknown state: check them before retrying. ` : ""}`;
+      text = `${c.failed ? `${plural(c.failed, "server")} failed: the reasons are in the table. Fix the cause, then use "Retry the failed ones". ` : ""}${c.unknown ? `${plural(c.unknown, "server")} ended in an unknown state: check them before retrying. ` : ""}`;
     } else if (!attempted) {
       tone = "warn";
       title = "No server was updated";
@@ -449,7 +453,7 @@ export function initRun(app) {
     resultsHost.replaceChildren(
       h("div", { class: `callout callout-${tone}`, role: "status" }, icon(tone === "ok" ? "check" : "alert", "callout-icon"), h("div", { class: "callout-body" }, h("p", { class: "callout-title" }, title), h("p", {}, text))),
       tiles, notes ?? "", tableCard);
-    outcomeFilter.value = c.failed ? "" : "";
+    outcomeFilter.value = "";
     fillResults(report);
     $("#retry-failed").hidden = !(c.failed > 0);
     $("#retry-failed").disabled = false;
@@ -525,14 +529,15 @@ export function initRun(app) {
   return {
     start(plan) {
       const fresh = { plan, servers: [], status: "running", started_at: Date.now(), job_ids: [], notes: [], counts: {} };
+      const snapshot = new Map((plan.snapshot ?? []).map((s) => [s.id, s]));
       // The same shape as the engine's first report: every planned server waiting.
       for (const w of plan.waves) for (const id of w.batches.flat()) {
-        const snap = plan.snapshot.find((s) => s.id === id);
+        const snap = snapshot.get(id);
         fresh.servers.push({ id, name: snap?.name, server_group_id: snap?.server_group_id, outcome: "pending", wave: w.index, attempts: 0 });
       }
       for (const k of plan.skipped) {
         if (k.reason === "duplicate") continue;
-        const snap = plan.snapshot.find((s) => s.id === k.id);
+        const snap = snapshot.get(k.id);
         fresh.servers.push({ id: k.id, name: k.name, server_group_id: snap?.server_group_id, outcome: "skipped", reason: k.reason, detail: k.detail, attempts: 0 });
       }
       const r = model(fresh);

@@ -75,7 +75,7 @@ export function initServers(app) {
       return;
     }
     for (const g of app.groups) {
-      const os = h("td", {}, g.os_type ?? "–");
+      const os = h("td", { class: "col-os" }, g.os_type ?? "–");
       const count = h("td", { class: "num" }, fmt(g.app_server_count));
       const vip = h("td", {}, virtualIpPill(g.id));
       groupCells.set(g.id, { os, count, vip });
@@ -84,7 +84,7 @@ export function initServers(app) {
           h("td", {}, h("div", { class: "cell-main" }, g.name ?? "(no name)"), h("div", { class: "cell-sub" }, g.id ?? "")),
           os, count, vip,
           h("td", { class: "cell-actions" },
-            h("button", { type: "button", class: "btn btn-small", "aria-label": `Show the servers of ${g.name ?? g.id}`, onclick: () => showGroup(g.id) }, "Show servers", icon("arrow")))),
+            h("button", { type: "button", class: "btn btn-small", "aria-label": `Show the servers of ${g.name ?? g.id}`, onclick: () => showGroup(g.id) }, h("span", { class: "btn-text" }, "Show servers"), icon("arrow")))),
       );
     }
   }
@@ -149,7 +149,7 @@ export function initServers(app) {
       key: "select",
       label: "Select",
       width: "44px",
-      className: "col-check",
+      className: "col-check col-sticky",
       sortable: false,
       header: () => headerCheck,
       render: (s) => {
@@ -164,25 +164,25 @@ export function initServers(app) {
         input.disabled = !selectable(s) && !app.selected.has(s.id);
       },
     },
-    { key: "name", label: "Name", value: (s) => s.name, render: (s) => h("span", { class: "cell-main", title: s.name ?? "" }, s.name ?? "(no name)") },
+    { key: "name", label: "Name", className: "col-sticky col-sticky-2", value: (s) => s.name, render: (s) => h("span", { class: "cell-main", title: s.name ?? "" }, s.name ?? "(no name)") },
     {
       key: "ready",
       label: "Can update",
-      width: "150px",
+      width: "116px",
       value: (s) => (blocked(s) ? `1 ${blocked(s).label}` : "0"),
       render: (s) => {
         const b = blocked(s);
         return b ? h("span", { class: "ready-cell", title: b.detail }, pill(b.label, b.reason === "state" ? "bad" : "warn"), h("span", { class: "visually-hidden" }, `: ${b.detail}`)) : pill("Ready", "ok");
       },
     },
-    { key: "machine", label: "Machine name", width: "130px", value: (s) => s.machine_name },
-    { key: "group", label: "Group", width: "150px", value: (s) => s.server_group_name ?? app.groupName(s.server_group_id) },
-    { key: "status", label: "Status", width: "112px", value: (s) => s.status },
-    { key: "vm", label: "VM status", width: "96px", value: (s) => s.vm_status, render: (s) => h("span", { class: `vm vm-${String(s.vm_status ?? "none").toLowerCase()}` }, s.vm_status ?? "–") },
-    { key: "task", label: "Task", width: "130px", value: (s) => (s.task_status && s.task_status !== "null" ? s.task_status : ""), render: (s) => (s.task_status && s.task_status !== "null" ? h("span", { title: s.task_status }, s.task_status) : h("span", { class: "muted" }, "–")) },
+    { key: "machine", label: "Machine name", width: "124px", value: (s) => s.machine_name },
+    { key: "group", label: "Group", width: "132px", value: (s) => s.server_group_name ?? app.groupName(s.server_group_id) },
+    { key: "status", label: "Status", width: "104px", value: (s) => s.status },
+    { key: "vm", label: "VM status", width: "98px", value: (s) => s.vm_status, render: (s) => h("span", { class: `vm vm-${String(s.vm_status ?? "none").toLowerCase()}` }, s.vm_status ?? "–") },
+    { key: "task", label: "Task", width: "92px", value: (s) => (s.task_status && s.task_status !== "null" ? s.task_status : ""), render: (s) => (s.task_status && s.task_status !== "null" ? h("span", { title: s.task_status }, s.task_status) : h("span", { class: "muted" }, "–")) },
     { key: "sessions", label: "Sessions", width: "86px", className: "num", value: (s) => s.session_count ?? 0, render: (s) => (s.session_count ? h("span", { class: "sessions-busy" }, fmt(s.session_count)) : h("span", { class: "muted" }, "0")) },
-    { key: "maint", label: "Maintenance", width: "104px", value: (s) => Boolean(s.maintain_status), render: (s) => (s.maintain_status ? pill("Yes", "warn") : h("span", { class: "muted" }, "No")) },
-    { key: "ip", label: "IP", width: "118px", value: (s) => ipOf(s) },
+    { key: "maint", label: "Maintenance", width: "108px", value: (s) => Boolean(s.maintain_status), render: (s) => (s.maintain_status ? pill("Yes", "warn") : h("span", { class: "muted" }, "No")) },
+    { key: "ip", label: "IP", width: "100px", value: (s) => ipOf(s) },
   ];
 
   const table = new VirtualTable({
@@ -192,7 +192,7 @@ export function initServers(app) {
     rowKey: (s) => s.id,
     rowHeight: 40,
     sort: { key: "name", dir: "asc" },
-    minWidth: "1120px",
+    minWidth: "1220px",
     emptyText: "No server matches the filters.",
     rowClass: (s) => `${blocked(s) ? "row-blocked" : ""} ${app.selected.has(s.id) ? "row-selected" : ""}`,
   });
@@ -251,6 +251,8 @@ export function initServers(app) {
     table.setRows(filtered());
     table.element.scrollTop = 0;
     updateSelectionInfo();
+    // What the table shows now (tests wait on it instead of on timers).
+    $("#servers-table-host").dataset.view = JSON.stringify([search.value.trim().toLowerCase(), groupFilter.value, statusFilter.value]);
   }
 
   function fillGroupFilter() {
@@ -335,6 +337,7 @@ export function initServers(app) {
     loadHost.replaceChildren(progress.element);
     progress.setTone("run");
     progress.set(0, 1, "Loading servers…");
+    $("#servers-table-host").dataset.loaded = "loading";
     $("#servers-refresh").disabled = true;
     try {
       const page = await app.client.listAllServers({}, {
@@ -348,6 +351,7 @@ export function initServers(app) {
       const known = new Set(app.servers.map((s) => s.id));
       for (const id of [...app.selected]) if (!known.has(id)) app.selected.delete(id);
       progress.set(1, 1, `${plural(app.servers.length, "server")} loaded`);
+      $("#servers-table-host").dataset.loaded = String(app.servers.length);
       progress.setTone("ok");
       setTimeout(() => {
         if (token === loadToken && !loading) loadHost.replaceChildren();

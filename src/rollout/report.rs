@@ -69,6 +69,9 @@ pub struct ServerReport {
     pub error_code: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_msg: Option<String>,
+    /// The `X-Request-Id` of the answer that refused the batch, for support tickets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
     /// batch-update-tsvi calls that carried this server.
     pub attempts: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -193,7 +196,7 @@ impl Report {
     /// One line per server, RFC 4180 quoting, with a header.
     pub fn to_csv(&self) -> String {
         let mut out = String::from(
-            "id,name,server_group_id,outcome,reason,detail,wave,job_id,sub_job_status,error_code,error_msg,attempts,submitted_at,finished_at,drain_waited_ms,sessions_at_reboot\r\n",
+            "id,name,server_group_id,outcome,reason,detail,wave,job_id,sub_job_status,error_code,error_msg,request_id,attempts,submitted_at,finished_at,drain_waited_ms,sessions_at_reboot\r\n",
         );
         for s in &self.servers {
             let number = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
@@ -209,6 +212,7 @@ impl Report {
                 s.sub_job_status.clone().unwrap_or_default(),
                 s.error_code.clone().unwrap_or_default(),
                 s.error_msg.clone().unwrap_or_default(),
+                s.request_id.clone().unwrap_or_default(),
                 s.attempts.to_string(),
                 number(s.submitted_at),
                 number(s.finished_at),
@@ -237,6 +241,7 @@ impl ServerReport {
             sub_job_status: None,
             error_code: None,
             error_msg: None,
+            request_id: None,
             attempts: 0,
             submitted_at: None,
             finished_at: None,

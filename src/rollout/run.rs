@@ -51,7 +51,16 @@ pub enum Event {
     DrainStarted { wave: usize, servers: usize },
     DrainDone { wave: usize, waited_ms: u64, sessions_left: u32, deadline_passed: bool },
     BatchSubmitted { wave: usize, job_id: String, server_ids: Vec<String>, attempt: u32 },
-    BatchFailed { wave: usize, server_ids: Vec<String>, attempt: u32, class: FailureClass, status: Option<u16>, error_code: String, message: String },
+    BatchFailed {
+        wave: usize,
+        server_ids: Vec<String>,
+        attempt: u32,
+        class: FailureClass,
+        status: Option<u16>,
+        error_code: String,
+        message: String,
+        request_id: Option<String>,
+    },
     ServerProgress { server_id: String, job_id: String, status: String },
     ServerDone { server_id: String, outcome: Outcome, reason: Option<String> },
     WaveDone { wave: usize, succeeded: usize, failed: usize, unknown: usize },
@@ -173,6 +182,7 @@ impl<'a, T: Transport> Runner<'a, T> {
             if let Error::Api(api) = error {
                 server.error_code = Some(api.error_code.clone());
                 server.error_msg = Some(api.error_msg.clone());
+                server.request_id = api.request_id.clone();
             } else {
                 server.error_code = Some(error.code().to_owned());
                 server.error_msg = Some(error.to_string());
@@ -541,11 +551,12 @@ impl<'a, T: Transport> Runner<'a, T> {
                 Err(error) => error,
             };
             let class = classify(&error);
-            let (status, error_code) = match &error {
-                Error::Api(api) => (Some(api.status), api.error_code.clone()),
-                other => (None, other.code().to_owned()),
+            let (status, error_code, request_id) = match &error {
+                Error::Api(api) => (Some(api.status), api.error_code.clone(), api.request_id.clone()),
+                other => (None, other.code().to_owned(), None),
             };
-            self.emit(Event::BatchFailed { wave, server_ids: ids.clone(), attempt, class, status, error_code, message: error.to_string() });
+            let message = error.to_string();
+            self.emit(Event::BatchFailed { wave, server_ids: ids.clone(), attempt, class, status, error_code, message, request_id });
             match class {
                 FailureClass::SafeToResend if resends < self.options.backoff.max_resends => {
                     let hint = if let Error::Api(api) = &error { api.retry_after_ms } else { None };
