@@ -513,7 +513,13 @@ fn run_setup(options: &JsValue) -> Result<RunSetup, JsValue> {
     Ok(RunSetup { options: run, signal: signal_of(options)?, on_event: callback(options, "onEvent")?, on_report: callback(options, "onReport")? })
 }
 
-async fn run_with(client: Rc<Client<FetchTransport>>, setup: RunSetup, start: Result<Plan, Report>) -> Result<JsValue, Error> {
+/// Where a run starts from.
+enum Start {
+    Fresh(Plan),
+    Resume(Report),
+}
+
+async fn run_with(client: Rc<Client<FetchTransport>>, setup: RunSetup, start: Start) -> Result<JsValue, Error> {
     let on_event = |event: &Event| {
         if let Some(f) = &setup.on_event {
             let _ = f.call1(&JsValue::NULL, &to_js(event));
@@ -526,8 +532,8 @@ async fn run_with(client: Rc<Client<FetchTransport>>, setup: RunSetup, start: Re
     };
     let hooks = Hooks { on_event: &on_event, on_report: &on_report };
     let report = match start {
-        Ok(plan) => run_rollout(&client, &plan, setup.options, setup.signal.as_ref(), hooks).await,
-        Err(report) => resume_rollout(&client, report, setup.options, setup.signal.as_ref(), hooks).await,
+        Start::Fresh(plan) => run_rollout(&client, &plan, setup.options, setup.signal.as_ref(), hooks).await,
+        Start::Resume(report) => resume_rollout(&client, report, setup.options, setup.signal.as_ref(), hooks).await,
     };
     Ok(to_js(&report))
 }
@@ -778,7 +784,7 @@ impl JsClient {
         promise(|| {
             let plan: Plan = serde_wasm_bindgen::from_value(plan).map_err(|_| invalid("/plan", "plan.invalid", "not a plan made by planRollout"))?;
             let setup = run_setup(&options)?;
-            Ok(Box::pin(run_with(client, setup, Ok(plan))))
+            Ok(Box::pin(run_with(client, setup, Start::Fresh(plan))))
         })
     }
 
@@ -795,7 +801,7 @@ impl JsClient {
         promise(|| {
             let report: Report = serde_wasm_bindgen::from_value(report).map_err(|_| invalid("/report", "report.invalid", "not a rollout report"))?;
             let setup = run_setup(&options)?;
-            Ok(Box::pin(run_with(client, setup, Err(report))))
+            Ok(Box::pin(run_with(client, setup, Start::Resume(report))))
         })
     }
 
