@@ -29,6 +29,9 @@ enum Fault {
     Refused,
     /// Another admin's job starts on this server just before the call arrives.
     JobStartsOn(&'static str),
+    /// Not applied, the answer is lost, and meanwhile a job of another kind (not TSVI) ran on
+    /// this server, so its job id changed.
+    LostWhileOtherJobOn(&'static str),
 }
 
 #[derive(Debug, Clone)]
@@ -39,6 +42,8 @@ struct SimServer {
     job_id: Option<String>,
     running_until: Option<u64>,
     fails: bool,
+    /// The last job on it was not a TSVI update.
+    other_kind: bool,
 }
 
 #[derive(Default)]
@@ -69,7 +74,7 @@ impl Service {
             for i in 0..*count {
                 service.servers.borrow_mut().insert(
                     format!("{group}-{i:02}"),
-                    SimServer { group: group.to_string(), sessions: *sessions, maintenance: false, job_id: None, running_until: None, fails: false },
+                    SimServer { group: group.to_string(), sessions: *sessions, maintenance: false, job_id: None, running_until: None, fails: false, other_kind: false },
                 );
             }
         }
@@ -92,6 +97,9 @@ impl Service {
             maintain_status: Some(s.maintenance),
             session_count: Some(s.sessions),
             job_id: s.job_id.clone(),
+            job_type: s.job_id.as_ref().map(|_| {
+                if s.other_kind { workspace_tsvi::model::JobType::RejoinDomain } else { workspace_tsvi::model::JobType::UpdateServerTsvi }
+            }),
             job_status: Some(if running { workspace_tsvi::model::JobStatus::Running } else { workspace_tsvi::model::JobStatus::Success }).filter(|_| s.job_id.is_some()),
             ..Default::default()
         }
@@ -162,6 +170,12 @@ impl Service {
                 Some(Fault::LostBeforeService) => Err(Error::Timeout { timeout_ms: 1 }),
                 Some(Fault::Refused) => Err(Error::Network { message: "refused".into(), sent: false }),
                 Some(Fault::JobStartsOn(_)) => unreachable!(),
+                Some(Fault::LostWhileOtherJobOn(id)) => {
+                    let mut servers = self.servers.borrow_mut();
+                    let s = servers.get_mut(id).unwrap();
+                    (s.job_id, s.other_kind) = (Some("rejoin-domain-job".into()), true);
+                    Err(Error::Timeout { timeout_ms: 1 })
+                }
                 None => reply(200, format!(r#"{{"job_id":"{}"}}"#, self.apply(&ids))),
             };
         }
@@ -338,6 +352,19 @@ fn a_server_that_changed_since_the_plan_is_rechecked_and_skipped() {
     assert_eq!((busy.outcome, busy.reason.as_deref()), (Outcome::Skipped, Some("job_running")));
     assert_eq!(report.counts.succeeded, 3);
     assert!(events.iter().any(|e| matches!(e, Event::Changed { server_id, skipped: true, .. } if server_id == "g1-02")));
+}
+
+#[test]
+fn a_new_job_of_another_kind_is_not_taken_for_ours() {
+    let service = Service::with_servers(&[("g1", 3, 0)]);
+    let plan = plan_for(&service, r#"{"maxUnavailable":"100%"}"#);
+    service.faults.borrow_mut().push_back(Fault::LostWhileOtherJobOn("g1-01"));
+    let (report, _) = run(&service, &plan);
+    let other = report.server("g1-01").unwrap();
+    assert_eq!((other.outcome, other.reason.as_deref()), (Outcome::Unknown, Some("ambiguous")));
+    assert_eq!(report.counts.succeeded, 2, "the two proven untouched were resent");
+    assert_applied_once(&service);
+    assert!(!service.applied.borrow().contains(&"g1-01".to_string()));
 }
 
 #[test]

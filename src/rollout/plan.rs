@@ -5,7 +5,7 @@
 //! will happen. Planning is pure; reading the servers and groups is the caller's job.
 
 use crate::json::Value;
-use crate::model::{AppServer, IpVirtual, JobStatus, ServerGroup, ServerStatus, TaskStatus, VmStatus};
+use crate::model::{AppServer, IpVirtual, JobStatus, JobType, ServerGroup, ServerStatus, TaskStatus, VmStatus};
 use crate::validate::{check_unknown_fields, Issue, MAX_BATCH_ITEMS};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -31,6 +31,8 @@ pub struct ServerState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_type: Option<JobType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_status: Option<JobStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_time: Option<String>,
@@ -48,6 +50,7 @@ impl From<&AppServer> for ServerState {
             maintain_status: s.maintain_status,
             session_count: s.session_count,
             job_id: s.job_id.clone(),
+            job_type: s.job_type.clone(),
             job_status: s.job_status.clone(),
             job_time: s.job_time.clone(),
         }

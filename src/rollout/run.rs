@@ -672,8 +672,12 @@ impl<'a, T: Transport> Runner<'a, T> {
             match current.get(id) {
                 Some(Some(state)) => {
                     let new_job = state.job_id.clone().filter(|job| Some(job) != before.as_ref());
+                    let tsvi = matches!(state.job_type, None | Some(JobType::UpdateServerTsvi));
                     match new_job {
-                        Some(job) => add_to_job(&mut applied, &job, id),
+                        // A new TSVI job on the server: ours, the batch reached it.
+                        Some(job) if tsvi => add_to_job(&mut applied, &job, id),
+                        // A new job of another kind hides whether ours came first.
+                        Some(_) => unclear.push(id.clone()),
                         None if state.task_status == Some(TaskStatus::UpdatingTsvi) => unclear.push(id.clone()),
                         None => untouched.push(id.clone()),
                     }
