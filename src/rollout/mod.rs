@@ -6,6 +6,32 @@ pub mod retry;
 pub mod report;
 pub mod run;
 
+use std::cell::OnceCell;
+use std::collections::HashMap;
+
+/// Positions of items by id, built on first use, so that lookups in reports of tens of
+/// thousands of servers stay constant-time. It is not data: serde skips it, and it never makes
+/// two values unequal. The lists it indexes are never resized after they are built; a stale
+/// hit is still caught by checking the id.
+#[derive(Debug, Clone, Default)]
+pub struct IdIndex(OnceCell<HashMap<String, usize>>);
+
+impl PartialEq for IdIndex {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl IdIndex {
+    pub fn position<T>(&self, items: &[T], id_of: impl Fn(&T) -> &str, id: &str) -> Option<usize> {
+        let map = self.0.get_or_init(|| items.iter().enumerate().map(|(i, item)| (id_of(item).to_owned(), i)).collect());
+        match map.get(id) {
+            Some(&i) if items.get(i).is_some_and(|item| id_of(item) == id) => Some(i),
+            _ => items.iter().position(|item| id_of(item) == id),
+        }
+    }
+}
+
 use crate::client::Client;
 use crate::error::Error;
 use crate::transport::Transport;
@@ -22,4 +48,20 @@ pub async fn plan_with_groups<T: Transport>(client: &Client<T>, servers: &[Serve
         groups.push(client.show_server_group::<GroupState>(id, None).await?.value);
     }
     Ok(plan_rollout(servers, &groups, options))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IdIndex;
+
+    #[test]
+    fn the_index_finds_ids_and_survives_a_stale_list() {
+        let index = IdIndex::default();
+        let mut items = vec!["a".to_string(), "b".to_string(), "c".to_string()];
+        assert_eq!(index.position(&items, |s| s, "b"), Some(1));
+        assert_eq!(index.position(&items, |s| s, "z"), None);
+        items.swap(0, 2); // the index is now stale: the id check catches it
+        assert_eq!(index.position(&items, |s| s, "c"), Some(0));
+        assert_eq!(index, IdIndex::default(), "never makes two values unequal");
+    }
 }

@@ -361,6 +361,8 @@ pub struct Plan {
     /// The state each selected server was planned from, so the run can tell what changed.
     pub snapshot: Vec<ServerState>,
     pub summary: PlanSummary,
+    #[serde(skip)]
+    pub snapshot_index: super::IdIndex,
 }
 
 impl Plan {
@@ -369,7 +371,8 @@ impl Plan {
     }
 
     pub fn snapshot_of(&self, id: &str) -> Option<&ServerState> {
-        self.snapshot.iter().find(|s| s.id == id)
+        let i = self.snapshot_index.position(&self.snapshot, |s| &s.id, id)?;
+        self.snapshot.get(i)
     }
 
     /// The `enable` to send for a server.
@@ -497,7 +500,17 @@ pub fn plan_rollout(servers: &[ServerState], groups: &[GroupState], options: &Ro
             server_group_id: None,
         });
     }
-    Plan { options: options.clone(), enable_by_group, max_unavailable_by_group, waves, skipped, warnings, snapshot, summary }
+    Plan {
+        options: options.clone(),
+        enable_by_group,
+        max_unavailable_by_group,
+        waves,
+        skipped,
+        warnings,
+        snapshot,
+        summary,
+        snapshot_index: Default::default(),
+    }
 }
 
 fn display_group(id: &str) -> &str {

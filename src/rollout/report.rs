@@ -120,6 +120,8 @@ pub struct Report {
     pub notes: Vec<String>,
     pub counts: Counts,
     pub plan: Plan,
+    #[serde(skip)]
+    servers_index: super::IdIndex,
 }
 
 pub const REPORT_FORMAT: u32 = 1;
@@ -165,17 +167,20 @@ impl Report {
             notes: Vec::new(),
             counts: Counts::default(),
             plan: plan.clone(),
+            servers_index: Default::default(),
         };
         report.recount();
         report
     }
 
     pub fn server_mut(&mut self, id: &str) -> Option<&mut ServerReport> {
-        self.servers.iter_mut().find(|s| s.id == id)
+        let i = self.servers_index.position(&self.servers, |s| &s.id, id)?;
+        self.servers.get_mut(i)
     }
 
     pub fn server(&self, id: &str) -> Option<&ServerReport> {
-        self.servers.iter().find(|s| s.id == id)
+        let i = self.servers_index.position(&self.servers, |s| &s.id, id)?;
+        self.servers.get(i)
     }
 
     pub fn recount(&mut self) {
