@@ -263,7 +263,8 @@ fn read_value(value: JsValue, path: &str) -> Result<Value, JsValue> {
     serde_wasm_bindgen::from_value(value).map_err(|_| invalid(path, "value.not_json", "must be plain JSON-like data"))
 }
 
-fn field(object: &JsValue, key: &str) -> Option<JsValue> {
+/// A property of a JS object, when the value is an object and the property is set.
+pub(crate) fn field(object: &JsValue, key: &str) -> Option<JsValue> {
     if !object.is_object() {
         return None;
     }

@@ -2,10 +2,11 @@
 //! `window.fetch`), with a timeout and the caller's `AbortSignal` wired into one
 //! `AbortController`.
 
+use crate::bindings::field;
 use crate::error::Error;
 use crate::transport::{HttpRequest, HttpResponse, Transport};
 use gloo_net::http::{Method, RequestBuilder, Response};
-use js_sys::{Function, Reflect};
+use js_sys::Function;
 use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -54,14 +55,6 @@ fn method(name: &str) -> Method {
         "PUT" => Method::PUT,
         "DELETE" => Method::DELETE,
         _ => Method::PATCH,
-    }
-}
-
-fn field(value: &JsValue, key: &str) -> Option<JsValue> {
-    if value.is_object() {
-        Reflect::get(value, &JsValue::from_str(key)).ok().filter(|v| !v.is_undefined())
-    } else {
-        None
     }
 }
 

@@ -27,7 +27,8 @@ pub enum QueryValue {
 }
 
 impl QueryValue {
-    fn wire(&self) -> String {
+    /// The value as it is written before encoding.
+    pub fn wire(&self) -> String {
         match self {
             QueryValue::Text(s) => s.clone(),
             QueryValue::Int(n) => n.to_string(),
@@ -95,17 +96,20 @@ pub fn canonical_query(pairs: &[(String, QueryValue)]) -> String {
         .join("&")
 }
 
-/// The canonical query of a query string as received on the wire, for verification.
-pub fn canonical_query_from_wire(raw: &str) -> String {
-    let pairs: Vec<(String, QueryValue)> = raw
-        .split('&')
+/// The (key, value) pairs of a query string as received on the wire, decoded.
+pub fn parse_wire_query(raw: &str) -> Vec<(String, QueryValue)> {
+    raw.split('&')
         .filter(|p| !p.is_empty())
         .map(|pair| {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             (decode_component(k), QueryValue::Text(decode_component(v)))
         })
-        .collect();
-    canonical_query(&pairs)
+        .collect()
+}
+
+/// The canonical query of a query string as received on the wire, for verification.
+pub fn canonical_query_from_wire(raw: &str) -> String {
+    canonical_query(&parse_wire_query(raw))
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {

@@ -20,11 +20,10 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
-use percent_encoding::percent_decode_str;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use workspace_tsvi::sign::{self, AkSk, QueryValue, SignInput};
+use workspace_tsvi::sign::{self, AkSk, SignInput};
 
 pub const USER_AGENT: &str = concat!("workspace-tsvi-gateway/", env!("CARGO_PKG_VERSION"));
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -113,17 +112,6 @@ pub fn router(proxy: Arc<Proxy>) -> Router {
         .with_state(proxy)
 }
 
-fn query_pairs(raw: &str) -> Vec<(String, QueryValue)> {
-    let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
-    raw.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (decode(k), QueryValue::Text(decode(v)))
-        })
-        .collect()
-}
-
 fn gateway_error(status: StatusCode, code: &'static str, msg: &'static str) -> Response {
     ApiError::new(status, code, msg).into_response()
 }
@@ -158,7 +146,7 @@ async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response 
     if let Some(project) = &proxy.config.project_id {
         headers.push(("X-Project-Id".into(), project.clone()));
     }
-    let query = query_pairs(parts.uri.query().unwrap_or(""));
+    let query = sign::parse_wire_query(parts.uri.query().unwrap_or(""));
     let url = format!("{}{}", proxy.config.upstream, parts.uri.path());
     let sdk_date = sign::sdk_date_from_unix(crate::sim::clock::wall_ms() / 1000);
     let signed = match sign::sign(&SignInput {
@@ -255,7 +243,7 @@ mod tests {
 
     #[test]
     fn queries_are_decoded_for_resigning() {
-        let pairs = query_pairs("limit=10&server_name=a%20b");
-        assert_eq!(pairs[1], ("server_name".to_string(), QueryValue::Text("a b".into())));
+        let pairs = sign::parse_wire_query("limit=10&server_name=a%20b");
+        assert_eq!(pairs[1], ("server_name".to_string(), sign::QueryValue::Text("a b".into())));
     }
 }

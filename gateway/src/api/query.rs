@@ -3,7 +3,7 @@
 //! parameter. Unknown parameters are ignored, and an empty value counts as absent.
 
 use crate::error::{quote, ApiError};
-use percent_encoding::percent_decode_str;
+use workspace_tsvi::sign::parse_wire_query;
 
 pub const DEFAULT_LIMIT: usize = 10;
 pub const MAX_LIMIT: usize = 100;
@@ -17,16 +17,7 @@ pub struct Query {
 
 impl Query {
     pub fn parse(raw: Option<&str>) -> Self {
-        let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
-        let pairs = raw
-            .unwrap_or("")
-            .split('&')
-            .filter(|p| !p.is_empty())
-            .map(|pair| {
-                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-                (decode(k), decode(v))
-            })
-            .collect();
+        let pairs = parse_wire_query(raw.unwrap_or("")).into_iter().map(|(k, v)| (k, v.wire())).collect();
         Query { pairs }
     }
 
