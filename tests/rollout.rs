@@ -3,8 +3,10 @@
 //! simulator runs the same engine at scale in the soak test.
 
 use futures_executor::block_on;
+use futures_util::FutureExt;
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeSet, HashMap};
 use workspace_tsvi::config::parse_client_config;
 use workspace_tsvi::json::{self, Value};
 use workspace_tsvi::model::{IpVirtual, VmStatus};
@@ -61,7 +63,27 @@ struct Service {
     peak_down: RefCell<BTreeMap<String, usize>>,
     /// Servers rebooted while they still had sessions.
     rebooted_busy: RefCell<Vec<String>>,
+    /// API calls received so far.
+    calls: Cell<usize>,
+    /// The process dies at the call this picks (by its number and the request): the call is
+    /// handled first when `crash_applies`, and from then on nothing answers or ticks.
+    crash_when: RefCell<Option<CrashPoint>>,
+    crash_applies: Cell<bool>,
+    crashed: Cell<bool>,
+    /// The caller aborts right after this call.
+    abort_at_call: Cell<Option<usize>>,
+    /// The next this-many lifts (batch-maint false) are refused with a 403.
+    refuse_lifts: Cell<usize>,
+    /// The last report handed to onReport before a crash, as a file would hold it.
+    saved: RefCell<Option<Report>>,
+    /// Checks every change against `saved`: a mark or an update must be in the saved report
+    /// before its call arrives (the write-ahead rule).
+    check_write_ahead: Cell<bool>,
+    /// batch-update-tsvi calls that carried each server.
+    update_calls: RefCell<HashMap<String, u32>>,
 }
+
+type CrashPoint = Box<dyn Fn(usize, &HttpRequest) -> bool>;
 
 fn reply(status: u16, body: String) -> Result<HttpResponse, Error> {
     Ok(HttpResponse { status, request_id: Some("r".into()), retry_after: None, body })
@@ -147,6 +169,16 @@ impl Service {
             let body: Value = json::from_str(req.body.as_deref().unwrap()).unwrap();
             let Value::Array(items) = body.get("items").unwrap() else { panic!() };
             let ids: Vec<String> = items.iter().map(|i| i.get("id").unwrap().as_str().unwrap().to_owned()).collect();
+            for id in &ids {
+                let mut calls = self.update_calls.borrow_mut();
+                let n = calls.entry(id.clone()).or_default();
+                *n += 1;
+                if self.check_write_ahead.get() {
+                    let saved = self.saved.borrow();
+                    let attempts = saved.as_ref().and_then(|r| r.server(id)).map_or(0, |s| s.attempts);
+                    assert!(attempts >= *n, "{id} was sent before the report saved that it would be");
+                }
+            }
             if let Some(Fault::JobStartsOn(id)) = self.faults.borrow().front().copied() {
                 let mut servers = self.servers.borrow_mut();
                 let s = servers.get_mut(id).unwrap();
@@ -184,6 +216,17 @@ impl Service {
             let Value::Array(items) = body.get("items").unwrap() else { panic!() };
             let ids: Vec<String> = items.iter().map(|i| i.as_str().unwrap().to_owned()).collect();
             let on = body.get("maintain_status") == Some(&Value::Bool(true));
+            if self.check_write_ahead.get() {
+                let saved = self.saved.borrow();
+                for id in &ids {
+                    let drain = saved.as_ref().and_then(|r| r.server(id)).and_then(|s| s.drain.clone()).unwrap_or_default();
+                    assert!(drain.marked_by_run && !drain.already_in_maintenance, "{id}: maintenance {on} for a mark the saved report does not hold");
+                }
+            }
+            if !on && self.refuse_lifts.get() > 0 {
+                self.refuse_lifts.set(self.refuse_lifts.get() - 1);
+                return reply(403, r#"{"error_code":"WKS.0403","error_msg":"refused"}"#.into());
+            }
             for id in &ids {
                 self.servers.borrow_mut().get_mut(id).unwrap().maintenance = on;
             }
@@ -224,7 +267,23 @@ impl Transport for &Service {
     type Signal = ();
 
     async fn send(&self, request: HttpRequest, _timeout_ms: u32, _signal: Option<&()>) -> Result<HttpResponse, Error> {
-        self.handle(&request)
+        if self.crashed.get() {
+            std::future::pending::<()>().await;
+        }
+        let n = self.calls.get() + 1;
+        self.calls.set(n);
+        if self.crash_when.borrow().as_ref().is_some_and(|crash| crash(n, &request)) {
+            if self.crash_applies.get() {
+                let _ = self.handle(&request);
+            }
+            self.crashed.set(true);
+            std::future::pending::<()>().await;
+        }
+        let answer = self.handle(&request);
+        if self.abort_at_call.get() == Some(n) {
+            self.aborted.set(true);
+        }
+        answer
     }
 
     fn now_ms(&self) -> u64 {
@@ -232,6 +291,9 @@ impl Transport for &Service {
     }
 
     async fn sleep(&self, ms: u32) {
+        if self.crashed.get() {
+            std::future::pending::<()>().await;
+        }
         // Sessions on servers in maintenance end one per second of virtual time.
         let steps = ms / 1000;
         self.now.set(self.now.get() + ms as u64);
@@ -511,4 +573,297 @@ fn unknown_servers_are_rechecked_before_a_resume_sends_anything() {
     assert_eq!(resumed.counts.succeeded, 2);
     assert_eq!(resumed.server("g1-00").unwrap().job_id.as_deref(), Some(job.as_str()));
     assert_applied_once(&service);
+}
+
+// ------------------------------------------------------------------------------------------
+// Crash safety of drains: the process dies at any call (or an abort comes), and a resume from
+// the last report handed to onReport finishes the work without stranding a server in
+// maintenance or rebooting one twice.
+
+/// Nine servers in two groups, two of them in maintenance before the run, several with
+/// sessions (one too many to drain in time). Waves of two per group, one server per batch:
+/// several batches and marks run side by side.
+fn drain_world() -> (Service, Plan) {
+    drain_world_with(true)
+}
+
+/// `include_maintained`: the two servers in maintenance are planned (drained but never marked
+/// nor lifted), or skipped (and then the resume's re-check must not take the run's own marks
+/// for a reason to skip).
+fn drain_world_with(include_maintained: bool) -> (Service, Plan) {
+    let service = Service::with_servers(&[("g1", 6, 0), ("g2", 3, 0)]);
+    {
+        let mut servers = service.servers.borrow_mut();
+        for (id, sessions) in [("g1-00", 3), ("g1-01", 2), ("g1-03", 40), ("g1-04", 1), ("g2-01", 2)] {
+            servers.get_mut(id).unwrap().sessions = sessions;
+        }
+        for id in PRE_MAINTAINED {
+            servers.get_mut(id).unwrap().maintenance = true;
+        }
+    }
+    let options = format!(r#"{{"drain":true,"drainTimeoutMs":10000,"includeMaintained":{include_maintained},"maxUnavailable":2,"batchSize":1}}"#);
+    let plan = plan_for(&service, &options);
+    assert_eq!(plan.summary.planned, if include_maintained { 9 } else { 7 });
+    service.check_write_ahead.set(true);
+    (service, plan)
+}
+
+const PRE_MAINTAINED: [&str; 2] = ["g1-02", "g2-02"];
+
+enum Start<'a> {
+    Fresh(&'a Plan),
+    Resume(Box<Report>),
+}
+
+/// Runs until the service crashes (or the run ends), keeping what onReport was handed last, as
+/// a file would: the report is stored as JSON. Returns the run's own report if it ended.
+fn run_keeping_reports(service: &Service, start: Start) -> Option<Report> {
+    let client = client(service);
+    let on_report = |r: &Report| {
+        if !service.crashed.get() {
+            let stored: Report = json::from_str(&json::to_string(r).unwrap()).unwrap();
+            *service.saved.borrow_mut() = Some(stored);
+        }
+    };
+    let hooks = Hooks { on_event: &|_| {}, on_report: &on_report };
+    // Waiting costs no real time here, so one poll runs until the end or the crash.
+    match start {
+        Start::Fresh(plan) => run_rollout(&client, plan, fast(), Some(&()), hooks).now_or_never(),
+        Start::Resume(report) => resume_rollout(&client, *report, fast(), Some(&()), hooks).now_or_never(),
+    }
+}
+
+/// Crashes the run at the first call `crash` picks, and returns the last saved report.
+fn crash(service: &Service, start: Start, applies: bool, crash: impl Fn(usize, &HttpRequest) -> bool + 'static) -> Option<Report> {
+    *service.crash_when.borrow_mut() = Some(Box::new(crash));
+    service.crash_applies.set(applies);
+    let ended = run_keeping_reports(service, start);
+    assert!(ended.is_none() && service.crashed.get(), "the crash point was never reached");
+    *service.crash_when.borrow_mut() = None;
+    service.crashed.set(false);
+    service.saved.borrow_mut().take()
+}
+
+fn resume(service: &Service, report: Report) -> Report {
+    run_keeping_reports(service, Start::Resume(Box::new(report))).expect("the resume ran to its end")
+}
+
+fn is_mark(request: &HttpRequest, on: bool) -> bool {
+    request.url.ends_with("/batch-maint") && request.body.as_deref().is_some_and(|b| b.contains(&format!(r#""maintain_status":{on}"#)))
+}
+
+fn is_update(request: &HttpRequest) -> bool {
+    request.url.ends_with("/batch-update-tsvi")
+}
+
+/// What must hold once a drained run is over, however often it was interrupted: every server
+/// updated exactly once, none left in maintenance by the run, the ones in maintenance before
+/// still in it and never lifted, and the report saying so.
+fn assert_drained_run_is_whole(service: &Service, report: &Report, context: &str) {
+    assert_eq!(report.status, RunStatus::Completed, "{context}");
+    assert!(report.servers.iter().all(|s| s.outcome.is_final()), "{context}: {:?}", outcomes(report));
+    let planned = report.plan.summary.planned;
+    assert_eq!(report.counts.succeeded, planned, "{context}: {:?}", report.servers);
+    let applied = service.applied.borrow();
+    assert_eq!(applied.iter().collect::<BTreeSet<_>>().len(), applied.len(), "{context}: applied twice: {applied:?}");
+    assert_eq!(applied.len(), planned, "{context}");
+    for (id, s) in service.servers.borrow().iter() {
+        assert_eq!(s.maintenance, PRE_MAINTAINED.contains(&id.as_str()), "{context}: {id} maintenance");
+    }
+    for (ids, on) in service.maint_calls.borrow().iter() {
+        assert!(ids.iter().all(|id| !PRE_MAINTAINED.contains(&id.as_str())), "{context}: a mark the run did not set was touched ({on})");
+    }
+    for s in &report.servers {
+        let drain = s.drain.clone().unwrap_or_default();
+        let before = PRE_MAINTAINED.contains(&s.id.as_str());
+        if before && s.outcome == Outcome::Skipped {
+            assert_eq!((s.reason.as_deref(), &s.drain), (Some("maintenance"), &None), "{context}");
+            continue;
+        }
+        assert_eq!((drain.already_in_maintenance, drain.marked_by_run), (before, !before), "{context}: {}", s.id);
+        assert!(!s.holds_run_mark(), "{context}: {} still holds the run's mark", s.id);
+        assert_eq!(drain.lifted_at.is_some(), !before, "{context}: {}", s.id);
+    }
+    assert!(!report.notes.iter().any(|n| n.contains("LEFT IN MAINTENANCE")), "{context}: {:?}", report.notes);
+    let busy: Vec<String> = service.rebooted_busy.borrow().iter().filter(|id| *id != "g1-03").cloned().collect();
+    assert!(busy.is_empty(), "{context}: rebooted with sessions: {busy:?}");
+}
+
+#[test]
+fn an_uninterrupted_drain_records_marks_before_setting_them_and_lifts() {
+    let (service, plan) = drain_world();
+    let report = run_keeping_reports(&service, Start::Fresh(&plan)).unwrap();
+    assert_drained_run_is_whole(&service, &report, "no crash");
+    let mark = report.server("g1-00").unwrap().drain.clone().unwrap();
+    assert!(mark.marked_at.unwrap() <= mark.lifted_at.unwrap());
+    assert!(report.server("g1-03").unwrap().drain.clone().unwrap().deadline_passed);
+}
+
+#[test]
+fn a_crash_before_the_mark_call_is_sent_resumes_the_drain() {
+    let (service, plan) = drain_world();
+    let saved = crash(&service, Start::Fresh(&plan), false, |_, r| is_mark(r, true)).unwrap();
+    // The write-ahead entry is there, though the service never saw the mark.
+    // The first wave: the idle servers, two per group, one of each already in maintenance.
+    let marked: Vec<&str> = saved.servers.iter().filter(|s| s.holds_run_mark()).map(|s| s.id.as_str()).collect();
+    assert_eq!(marked, ["g1-05", "g2-00"]);
+    assert_eq!(service.servers.borrow().values().filter(|s| s.maintenance).count(), 2, "only the servers in maintenance before");
+    let report = resume(&service, saved);
+    assert_drained_run_is_whole(&service, &report, "crash before the mark");
+}
+
+#[test]
+fn a_crash_while_waiting_for_sessions_resumes_the_drain_instead_of_skipping_its_own_marks() {
+    let (service, plan) = drain_world();
+    // The first read of the wait after g1-01 (2 sessions) was marked: sessions are draining.
+    let marked = std::rc::Rc::new(Cell::new(false));
+    let seen = marked.clone();
+    let saved = crash(&service, Start::Fresh(&plan), true, move |_, r| {
+        if is_mark(r, true) && r.body.as_deref().unwrap_or("").contains("g1-01") {
+            seen.set(true);
+        }
+        seen.get() && r.method == "GET" && r.url.ends_with("/app-servers/g1-01")
+    })
+    .unwrap();
+    assert!(marked.get());
+    assert!(service.servers.borrow()["g1-01"].maintenance && service.servers.borrow()["g1-01"].sessions > 0, "crashed mid-drain");
+    let mark = saved.server("g1-01").unwrap().drain.clone().unwrap();
+    assert!(mark.marked_by_run && mark.marked_at.is_some() && mark.lifted_at.is_none());
+    let report = resume(&service, saved);
+    // The defect: the resume took the run's own mark for a change and skipped the servers as
+    // `maintenance`, leaving them in it.
+    let g101 = report.server("g1-01").unwrap();
+    assert_eq!((g101.outcome, g101.reason.as_deref()), (Outcome::Succeeded, None));
+    assert_eq!(g101.drain.clone().unwrap().sessions_at_reboot, 0, "the resumed drain waited for its sessions");
+    assert!(!report.notes.iter().any(|n| n.contains("maintenance false -> true")), "{:?}", report.notes);
+    assert_drained_run_is_whole(&service, &report, "crash while draining");
+}
+
+#[test]
+fn a_crash_after_the_update_was_sent_but_before_its_job_was_recorded_follows_that_job() {
+    let (service, plan) = drain_world();
+    let saved = crash(&service, Start::Fresh(&plan), true, |_, r| is_update(r)).unwrap();
+    assert_eq!(service.applied.borrow().len(), 1, "the service applied the batch");
+    let sent = saved.servers.iter().find(|s| s.attempts == 1).unwrap().clone();
+    assert_eq!((sent.outcome, sent.job_id.as_deref()), (Outcome::Pending, None), "the answer was never recorded");
+    let report = resume(&service, saved);
+    assert_eq!(report.server(&sent.id).unwrap().attempts, 1, "not sent again");
+    assert!(report.job_ids.contains(report.server(&sent.id).unwrap().job_id.as_ref().unwrap()));
+    assert_drained_run_is_whole(&service, &report, "crash after the update was sent");
+}
+
+#[test]
+fn a_crash_after_an_unapplied_update_sends_it_once_on_resume() {
+    let (service, plan) = drain_world();
+    let saved = crash(&service, Start::Fresh(&plan), false, |_, r| is_update(r)).unwrap();
+    assert!(service.applied.borrow().is_empty());
+    let report = resume(&service, saved);
+    assert_drained_run_is_whole(&service, &report, "crash as the update left");
+}
+
+#[test]
+fn a_crash_while_lifting_is_finished_by_the_resume() {
+    for applies in [false, true] {
+        let (service, plan) = drain_world();
+        let saved = crash(&service, Start::Fresh(&plan), applies, |_, r| is_mark(r, false)).unwrap();
+        assert!(saved.servers.iter().any(|s| s.holds_run_mark() && s.outcome == Outcome::Succeeded));
+        let report = resume(&service, saved);
+        assert_drained_run_is_whole(&service, &report, &format!("crash while lifting (applied: {applies})"));
+    }
+}
+
+#[test]
+fn a_lift_that_fails_is_reported_and_a_resume_of_the_finished_report_lifts_it() {
+    let (service, plan) = drain_world();
+    service.refuse_lifts.set(usize::MAX); // every lift, and the end-of-run sweep
+    let report = run_keeping_reports(&service, Start::Fresh(&plan)).unwrap();
+    assert_eq!((report.status, report.counts.succeeded), (RunStatus::Completed, 9));
+    let stranded: Vec<&str> = report.servers.iter().filter(|s| s.holds_run_mark()).map(|s| s.id.as_str()).collect();
+    assert_eq!(stranded.len(), 7);
+    assert!(stranded.iter().all(|id| service.servers.borrow()[*id].maintenance));
+    let note = report.notes.iter().find(|n| n.starts_with("LEFT IN MAINTENANCE")).expect("a note names them");
+    assert!(stranded.iter().all(|id| note.contains(id)), "{note}");
+    service.refuse_lifts.set(0);
+    let report = resume(&service, report);
+    assert_drained_run_is_whole(&service, &report, "lift refused, then resumed");
+}
+
+#[test]
+fn a_crash_at_any_call_of_a_drained_run_and_then_of_its_resume_strands_nothing() {
+    crash_everywhere(true);
+}
+
+#[test]
+fn a_crash_at_any_call_of_a_drained_run_never_skips_its_own_marks_as_maintenance() {
+    crash_everywhere(false);
+}
+
+fn crash_everywhere(include_maintained: bool) {
+    let drain_world = || drain_world_with(include_maintained);
+    let total = {
+        let (service, plan) = drain_world();
+        run_keeping_reports(&service, Start::Fresh(&plan)).unwrap();
+        service.calls.get()
+    };
+    assert!(total > 30, "{total} calls");
+    let mut crashes = 0;
+    for at in 1..=total {
+        for applies in [false, true] {
+            let (service, plan) = drain_world();
+            let context = format!("crash at call {at} of {total} (applied: {applies})");
+            let Some(saved) = crash(&service, Start::Fresh(&plan), applies, move |n, _| n == at) else {
+                // Nothing saved yet: nothing may have changed either.
+                assert!(service.applied.borrow().is_empty() && service.maint_calls.borrow().is_empty(), "{context}");
+                continue;
+            };
+            // The resume dies too, at each of its calls in turn, and is resumed again.
+            let resumed_calls = {
+                let before = service.calls.get();
+                let report = resume(&service, saved.clone());
+                assert_drained_run_is_whole(&service, &report, &context);
+                service.calls.get() - before
+            };
+            crashes += 1;
+            // Every fourth first crash, at every fifth call of its resume: enough to cross each
+            // stage twice, quick enough for every run of the suite.
+            if at % 4 != 0 {
+                continue;
+            }
+            for again in (1..=resumed_calls).step_by(5) {
+                for applies_again in [false, true] {
+                    let (service, plan) = drain_world();
+                    let saved = crash(&service, Start::Fresh(&plan), applies, move |n, _| n == at).unwrap();
+                    let base = service.calls.get();
+                    let context = format!("{context}, then at call {again} of its resume (applied: {applies_again})");
+                    let saved = crash(&service, Start::Resume(Box::new(saved.clone())), applies_again, move |n, _| n == base + again).unwrap_or(saved);
+                    let report = resume(&service, saved);
+                    assert_drained_run_is_whole(&service, &report, &context);
+                }
+            }
+        }
+    }
+    assert!(crashes > 40, "{crashes}");
+}
+
+#[test]
+fn an_abort_at_any_call_of_a_drained_run_lifts_its_marks_and_the_resume_finishes() {
+    let total = {
+        let (service, plan) = drain_world();
+        run_keeping_reports(&service, Start::Fresh(&plan)).unwrap();
+        service.calls.get()
+    };
+    for at in 1..=total {
+        let (service, plan) = drain_world();
+        service.abort_at_call.set(Some(at));
+        let report = run_keeping_reports(&service, Start::Fresh(&plan)).unwrap();
+        let context = format!("abort after call {at}");
+        assert!(report.servers.iter().all(|s| s.outcome.is_final() && !s.holds_run_mark()), "{context}");
+        for (id, s) in service.servers.borrow().iter() {
+            assert_eq!(s.maintenance, PRE_MAINTAINED.contains(&id.as_str()), "{context}: {id}");
+        }
+        service.abort_at_call.set(None);
+        service.aborted.set(false);
+        let resumed = resume(&service, report);
+        assert_drained_run_is_whole(&service, &resumed, &context);
+    }
 }

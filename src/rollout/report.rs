@@ -36,14 +36,37 @@ impl Outcome {
     }
 }
 
-/// How draining went for one server.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// How draining went for one server, and the maintenance mark the run set on it.
+///
+/// The mark is recorded before it is asked for (`marked_by_run`, written ahead and handed to
+/// `onReport` before the batch-maint call), confirmed (`marked_at`) and lifted (`lifted_at`,
+/// written once the service took the lift). While `marked_by_run` holds without `lifted_at`,
+/// the server may be in maintenance because of this run, and resuming lifts it (or drains and
+/// updates it). A server that was in maintenance before is `already_in_maintenance`: the run
+/// never marks or lifts it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Drain {
+    #[serde(default)]
     pub sessions_before: u32,
     /// Sessions left when the reboot went ahead: more than 0 only when the deadline passed.
+    #[serde(default)]
     pub sessions_at_reboot: u32,
+    #[serde(default)]
     pub waited_ms: u64,
+    #[serde(default)]
     pub deadline_passed: bool,
+    /// In maintenance before this run touched it: its mark is not the run's to lift.
+    #[serde(default)]
+    pub already_in_maintenance: bool,
+    /// This run asked (or was about to ask) for maintenance mode on the server.
+    #[serde(default)]
+    pub marked_by_run: bool,
+    /// When the service confirmed the run's mark.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marked_at: Option<u64>,
+    /// When the service confirmed that the run's mark was lifted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifted_at: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +103,10 @@ pub struct ServerReport {
     pub finished_at: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drain: Option<Drain>,
+    /// The job the server showed when this run last read it before sending it: a different
+    /// UPDATE_SERVER_TSVI job found on it after a call that may have carried it is this run's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_before: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -251,8 +278,32 @@ impl ServerReport {
             submitted_at: None,
             finished_at: None,
             drain: None,
+            job_before: None,
         }
     }
+
+    /// Whether a maintenance mark this run set, or was about to set, may still be on the
+    /// server: the run (or its resume) still has to lift it.
+    pub fn holds_run_mark(&self) -> bool {
+        self.drain.as_ref().is_some_and(|d| d.marked_by_run && d.lifted_at.is_none())
+    }
+
+    /// Whether a batch-update-tsvi call may have carried the server without its job being
+    /// recorded: it was sent (or about to be) and has no job of this run.
+    pub fn maybe_sent(&self) -> bool {
+        self.attempts > 0 && self.job_id.is_none() && matches!(self.outcome, Outcome::Pending | Outcome::Unknown)
+    }
+}
+
+/// The CSV columns of the maintenance mark, in the order of [`DRAIN_MARK_CSV_HEADER`]:
+/// whether the server was in maintenance before, whether this run marked it, and when the
+/// run's mark was lifted (empty while it may still be on the server).
+pub const DRAIN_MARK_CSV_HEADER: &str = "already_in_maintenance,marked_by_run,mark_lifted_at";
+
+pub fn drain_mark_csv_fields(s: &ServerReport) -> [String; 3] {
+    let flag = |b: bool| if b { "true".to_owned() } else { String::new() };
+    let drain = s.drain.clone().unwrap_or_default();
+    [flag(drain.already_in_maintenance), flag(drain.marked_by_run), drain.lifted_at.map(|t| t.to_string()).unwrap_or_default()]
 }
 
 pub fn skip_word(reason: SkipReason) -> &'static str {
@@ -319,6 +370,23 @@ mod tests {
         assert!(lines[1].starts_with(r#"a,"'=HYPERLINK(""x"",""a"")",g,pending,"#), "{}", lines[1]);
         assert!(lines[3].starts_with("off,,,skipped,state,vm_status DELETING cannot be rebooted now,"), "{}", lines[3]);
         assert_eq!(lines.len(), 5);
+    }
+
+    #[test]
+    fn the_maintenance_mark_reads_from_older_reports_and_shows_in_csv_columns() {
+        let old: Drain = json::from_str(r#"{"sessions_before":2,"sessions_at_reboot":0,"waited_ms":40,"deadline_passed":false}"#).unwrap();
+        assert!(!old.marked_by_run && !old.already_in_maintenance && old.lifted_at.is_none());
+        let mut report = sample();
+        let server = report.server_mut("a").unwrap();
+        server.drain = Some(Drain { marked_by_run: true, marked_at: Some(5), ..Drain::default() });
+        assert!(server.holds_run_mark());
+        assert_eq!(drain_mark_csv_fields(server), ["", "true", ""]);
+        server.drain.as_mut().unwrap().lifted_at = Some(9);
+        assert!(!server.holds_run_mark());
+        assert_eq!(drain_mark_csv_fields(server), ["", "true", "9"]);
+        assert_eq!(DRAIN_MARK_CSV_HEADER.split(',').count(), 3);
+        let text = json::to_string(&report).unwrap();
+        assert!(text.contains(r#""marked_by_run":true,"marked_at":5,"lifted_at":9"#), "{text}");
     }
 
     #[test]

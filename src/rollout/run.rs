@@ -6,7 +6,7 @@
 //! followed, `unknown` ones are read again first, and only servers proven untouched are sent.
 
 use super::plan::{skip_reason, Plan, ServerState, SkipReason, Wave};
-use super::report::{skip_word, Drain, Outcome, Report, RunStatus};
+use super::report::{skip_word, Drain, Outcome, Report, RunStatus, ServerReport};
 use super::retry::{classify, Backoff, FailureClass, SplitMix64};
 use crate::client::Client;
 use crate::error::Error;
@@ -18,6 +18,10 @@ use futures_util::future::join_all;
 use serde::Serialize;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// How the note naming servers the run could not take out of maintenance starts (the page
+/// opens the notes when one does).
+const LEFT_IN_MAINTENANCE: &str = "LEFT IN MAINTENANCE";
 
 /// Above this many servers, they are read by listing their groups, not one call each.
 const LIST_INSTEAD_OF_SHOW: usize = 100;
@@ -82,10 +86,6 @@ struct Runner<'a, T: Transport> {
     hooks: Hooks<'a>,
     rng: RefCell<SplitMix64>,
     report: RefCell<Report>,
-    /// The job id each server had when this run read it, to tell our job from an older one.
-    job_before: RefCell<HashMap<String, Option<String>>>,
-    /// Servers we put in maintenance and have not yet taken out.
-    marked: RefCell<Vec<String>>,
     /// Failures from before a resume, which `haltAfterFailures` does not count again.
     failed_before: usize,
 }
@@ -109,6 +109,9 @@ pub async fn resume_rollout<T: Transport>(client: &Client<T>, mut report: Report
             server.detail = None;
         }
     }
+    // Marks left by an earlier attempt are in the servers' entries; the run lifts them and
+    // notes again the ones it still cannot.
+    report.notes.retain(|note| !note.starts_with(LEFT_IN_MAINTENANCE));
     report.status = RunStatus::Running;
     report.halt_reason = None;
     report.finished_at = None;
@@ -126,8 +129,6 @@ async fn execute<T: Transport>(client: &Client<T>, report: Report, options: RunO
         signal,
         hooks,
         report: RefCell::new(report),
-        job_before: RefCell::new(HashMap::new()),
-        marked: RefCell::new(Vec::new()),
     };
     runner.run().await;
     runner.report.into_inner()
@@ -213,6 +214,9 @@ impl<'a, T: Transport> Runner<'a, T> {
         }
         join_all(earlier.into_iter().map(|(job, ids)| self.follow_job(job, ids))).await;
         self.save();
+        // Marks of a resumed run on servers that are done: lifted before anything new starts.
+        // Pending servers keep theirs: their wave drains them again.
+        self.lift_marks(|s| s.outcome != Outcome::Pending).await;
 
         let plan = self.plan();
         for wave in &plan.waves {
@@ -235,6 +239,15 @@ impl<'a, T: Transport> Runner<'a, T> {
         }
         if self.aborted() && self.report.borrow().status == RunStatus::Running {
             self.stop_all(RunStatus::Aborted, "aborted before its wave started");
+        }
+        // Whatever the run still holds in maintenance (a lift that failed, a resumed run's
+        // servers that were skipped or stopped) is lifted before it ends.
+        if let Some(error) = self.lift_marks(|_| true).await {
+            let stranded: Vec<String> = self.report.borrow().servers.iter().filter(|s| s.holds_run_mark()).map(|s| s.id.clone()).collect();
+            self.report.borrow_mut().notes.push(format!(
+                "{LEFT_IN_MAINTENANCE} by this run: {} ({error}); resume this report to lift the marks, or lift them by hand",
+                stranded.join(", ")
+            ));
         }
 
         let finished_at = now(self.client);
@@ -309,15 +322,35 @@ impl<'a, T: Transport> Runner<'a, T> {
             if in_progress.contains(id) {
                 continue;
             }
-            self.job_before.borrow_mut().insert(id.clone(), now_state.job_id.clone());
-            if unknown.contains(id) {
-                // Re-checked: no job of ours reached it, so it was never applied.
-                if let Some(server) = self.report.borrow_mut().server_mut(id) {
+            let (maybe_sent, holds_mark, job_before) = {
+                let report = self.report.borrow();
+                let server = report.server(id);
+                let job_before = match server.and_then(|s| s.job_before.clone()) {
+                    Some(job) => Some(job),
+                    None => plan.snapshot_of(id).and_then(|p| p.job_id.clone()),
+                };
+                (server.is_some_and(ServerReport::maybe_sent), server.is_some_and(ServerReport::holds_run_mark), job_before)
+            };
+            if maybe_sent && self.adopt_unrecorded_job(id, now_state, job_before.as_ref()) {
+                continue;
+            }
+            if let Some(server) = self.report.borrow_mut().server_mut(id) {
+                server.job_before = now_state.job_id.clone();
+                if unknown.contains(id) {
+                    // Re-checked: no job of ours reached it, so it was never applied.
                     server.outcome = Outcome::Pending;
                     server.reason = None;
                 }
             }
             let Some(before) = plan.snapshot_of(id) else { continue };
+            // Maintenance this run set is no change: its wave drains the server again, or the
+            // run lifts the mark if it will not update it.
+            let seen = if holds_mark && now_state.in_maintenance() {
+                ServerState { maintain_status: before.maintain_status, ..now_state.clone() }
+            } else {
+                now_state.clone()
+            };
+            let now_state = &seen;
             let changes = describe_changes(before, now_state);
             if changes.is_empty() {
                 continue;
@@ -336,6 +369,46 @@ impl<'a, T: Transport> Runner<'a, T> {
                 self.finish(id, Outcome::Skipped, Some(word), Some(detail));
             }
         }
+    }
+
+    /// For a server that a batch-update-tsvi call may have carried although no job of it was
+    /// recorded (the run stopped between sending and recording the answer, or the answer was
+    /// lost): a new TSVI job on it is this run's, and is followed instead of sending again.
+    /// What cannot be told is left `unknown`. Returns whether the server was settled here.
+    fn adopt_unrecorded_job(&self, id: &str, state: &ServerState, job_before: Option<&String>) -> bool {
+        let new_job = state.job_id.clone().filter(|job| Some(job) != job_before);
+        let tsvi = matches!(state.job_type, None | Some(JobType::UpdateServerTsvi));
+        match new_job {
+            Some(job) if tsvi => {
+                let mut report = self.report.borrow_mut();
+                if !report.job_ids.contains(&job) {
+                    report.job_ids.push(job.clone());
+                }
+                report.notes.push(format!("server {id}: job {job} of this run found on it after an interrupted submission; followed, not sent again"));
+                if let Some(server) = report.server_mut(id) {
+                    server.outcome = Outcome::InProgress;
+                    server.job_id = Some(job);
+                    server.reason = None;
+                    server.detail = None;
+                }
+                true
+            }
+            Some(job) => {
+                let detail = format!("a job of another kind ({job}) ran on it after this run may have sent it");
+                self.finish(id, Outcome::Unknown, Some("ambiguous"), Some(detail));
+                true
+            }
+            None if state.task_status == Some(TaskStatus::UpdatingTsvi) => {
+                self.finish(id, Outcome::Unknown, Some("ambiguous"), Some("it is being updated by no job this run knows".into()));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The job id the server had when this run last read it before sending it.
+    fn job_before(&self, id: &str) -> Option<String> {
+        self.report.borrow().server(id).and_then(|s| s.job_before.clone())
     }
 
     /// Reads servers; `None` inside means the service says it does not exist, a missing key
@@ -439,9 +512,7 @@ impl<'a, T: Transport> Runner<'a, T> {
             let jobs: Vec<(String, Vec<String>)> = sent.into_iter().flatten().collect();
             join_all(jobs.into_iter().map(|(job, ids)| self.follow_job(job, ids))).await;
         }
-        if plan.options.drain {
-            self.lift_maintenance().await;
-        }
+        self.lift_marks(|s| s.wave == Some(wave.index)).await;
         // Drained servers that were never sent (the run was aborted while draining).
         if self.aborted() {
             self.stop_all(RunStatus::Aborted, "aborted while its wave was draining");
@@ -456,20 +527,57 @@ impl<'a, T: Transport> Runner<'a, T> {
 
     /// Puts the wave in maintenance, then waits until its sessions end or the deadline passes.
     /// Returns the servers to update (all of them unless the run was aborted meanwhile).
+    ///
+    /// The servers about to be marked are written to the report and handed to `onReport`
+    /// before the mark is asked for, so that a run that stops anywhere after can be resumed
+    /// without leaving them in maintenance. Servers in maintenance before are never marked.
     async fn drain(&self, wave: usize, ids: &[String], timeout_ms: u32) -> Vec<String> {
         self.emit(Event::DrainStarted { wave, servers: ids.len() });
         let started = now(self.client);
         let current = self.read_servers(ids).await;
         let sessions_before: BTreeMap<String, u32> =
             current.iter().map(|(id, s)| (id.clone(), s.as_ref().map_or(0, ServerState::sessions))).collect();
-        let to_mark: Vec<String> =
-            ids.iter().filter(|id| current.get(*id).and_then(|s| s.as_ref()).is_some_and(|s| !s.in_maintenance())).cloned().collect();
+        let mut to_mark: Vec<String> = Vec::new();
+        {
+            let mut report = self.report.borrow_mut();
+            for id in ids {
+                let (Some(Some(state)), Some(server)) = (current.get(id), report.server_mut(id)) else { continue };
+                server.job_before = state.job_id.clone();
+                let ours = server.holds_run_mark();
+                let drain = server.drain.get_or_insert_with(Drain::default);
+                drain.sessions_before = state.sessions();
+                if state.in_maintenance() && !ours {
+                    drain.already_in_maintenance = true;
+                } else {
+                    // Our own mark from before an interruption is asked for again: it is
+                    // idempotent, and the server may have lost it meanwhile.
+                    *drain = Drain { marked_by_run: true, sessions_before: state.sessions(), ..Drain::default() };
+                    to_mark.push(id.clone());
+                }
+            }
+        }
+        if !to_mark.is_empty() {
+            self.save(); // the write-ahead entry: these servers are about to be marked
+        }
         for chunk in to_mark.chunks(MAX_BATCH_ITEMS) {
             // Marking is idempotent, so it may be retried like a read.
             match self.read(|| self.client.batch_change_maintain_mode(chunk, true, None)).await {
-                Ok(()) => self.marked.borrow_mut().extend(chunk.iter().cloned()),
+                Ok(()) => {
+                    let at = now(self.client);
+                    let mut report = self.report.borrow_mut();
+                    for id in chunk {
+                        if let Some(drain) = report.server_mut(id).and_then(|s| s.drain.as_mut()) {
+                            drain.marked_at = Some(at);
+                        }
+                    }
+                }
+                // The call may still have reached the service: the servers stay recorded as
+                // marked, and are lifted like the others (lifting is harmless if they are not).
                 Err(error) => self.report.borrow_mut().notes.push(format!("could not put {} servers in maintenance: {error}", chunk.len())),
             }
+        }
+        if !to_mark.is_empty() {
+            self.save();
         }
         let mut left: BTreeMap<String, u32> = sessions_before.clone();
         let deadline_passed = loop {
@@ -492,12 +600,11 @@ impl<'a, T: Transport> Runner<'a, T> {
         for id in ids {
             if let Some(server) = self.report.borrow_mut().server_mut(id) {
                 let at_reboot = left.get(id).copied().unwrap_or(0);
-                server.drain = Some(Drain {
-                    sessions_before: sessions_before.get(id).copied().unwrap_or(0),
-                    sessions_at_reboot: at_reboot,
-                    waited_ms,
-                    deadline_passed: deadline_passed && at_reboot > 0,
-                });
+                let drain = server.drain.get_or_insert_with(Drain::default);
+                drain.sessions_before = sessions_before.get(id).copied().unwrap_or(0);
+                drain.sessions_at_reboot = at_reboot;
+                drain.waited_ms = waited_ms;
+                drain.deadline_passed = deadline_passed && at_reboot > 0;
             }
         }
         let sessions_left = left.values().sum();
@@ -509,17 +616,30 @@ impl<'a, T: Transport> Runner<'a, T> {
         }
     }
 
-    /// Takes out of maintenance every server this run put in it.
-    async fn lift_maintenance(&self) {
-        let marked: Vec<String> = std::mem::take(&mut *self.marked.borrow_mut());
+    /// Takes out of maintenance the servers `which` selects that this run put in it (or may
+    /// have), recording each lift once the service took it. Servers that were in maintenance
+    /// before the run are never lifted. Returns the last error if some lift failed.
+    async fn lift_marks(&self, which: impl Fn(&ServerReport) -> bool) -> Option<Error> {
+        let marked: Vec<String> = self.report.borrow().servers.iter().filter(|s| s.holds_run_mark() && which(s)).map(|s| s.id.clone()).collect();
+        let mut failure = None;
         for chunk in marked.chunks(MAX_BATCH_ITEMS) {
-            if let Err(error) = self.read(|| self.client.batch_change_maintain_mode(chunk, false, None)).await {
-                self.report.borrow_mut().notes.push(format!(
-                    "LEFT IN MAINTENANCE, lift by hand: {} ({error})",
-                    chunk.join(", ")
-                ));
+            match self.read(|| self.client.batch_change_maintain_mode(chunk, false, None)).await {
+                Ok(()) => {
+                    let at = now(self.client);
+                    {
+                        let mut report = self.report.borrow_mut();
+                        for id in chunk {
+                            if let Some(drain) = report.server_mut(id).and_then(|s| s.drain.as_mut()) {
+                                drain.lifted_at = Some(at);
+                            }
+                        }
+                    }
+                    self.save();
+                }
+                Err(error) => failure = Some(error),
             }
         }
+        failure
     }
 
     /// Sends one batch until it is accepted, refused for good, or only unprovable servers are
@@ -533,6 +653,9 @@ impl<'a, T: Transport> Runner<'a, T> {
                 break; // Left pending; the run marks them skipped as aborted.
             }
             let attempt = self.mark_sent(&ids);
+            // The write-ahead entry: a run that stops before the answer is recorded looks for
+            // this call's job on these servers when it resumes, and never sends them blind.
+            self.save();
             let items: Vec<UpdateTsvi> = {
                 let report = self.report.borrow();
                 ids.iter()
@@ -668,7 +791,7 @@ impl<'a, T: Transport> Runner<'a, T> {
         let mut applied: Vec<(String, Vec<String>)> = Vec::new();
         let (mut untouched, mut unclear) = (Vec::new(), Vec::new());
         for id in ids {
-            let before = self.job_before.borrow().get(id).cloned().flatten();
+            let before = self.job_before(id);
             match current.get(id) {
                 Some(Some(state)) => {
                     let new_job = state.job_id.clone().filter(|job| Some(job) != before.as_ref());
@@ -698,7 +821,7 @@ impl<'a, T: Transport> Runner<'a, T> {
                 .map(|page| page.items)
                 .unwrap_or_default();
             for id in unclear {
-                let before = self.job_before.borrow().get(&id).cloned().flatten();
+                let before = self.job_before(&id);
                 let found = recent
                     .iter()
                     .find(|sub| sub.server_id() == Some(id.as_str()) && sub.job_id.is_some() && sub.job_id != before)
