@@ -6,6 +6,7 @@
 import { h, $, clear, icon, fmt, plural, time } from "./dom.js";
 import { errorBox, showFieldErrors, clearFieldErrors, describe } from "./errors.js";
 import { loadReport, forgetReport } from "./store.js";
+import { holdsRunMark } from "./rules.js";
 import { initServers } from "./servers.js";
 import { initReview } from "./review.js";
 import { initRun } from "./run.js";
@@ -295,13 +296,18 @@ function renderBanners() {
   if (app.runActive) return; // the run on screen is the saved one
   const counts = report.counts ?? {};
   const total = report.servers.length;
-  if (report.status === "running") {
+  // Servers the run put in maintenance and has not taken out yet: resuming lifts them (or
+  // drains and updates them), also when the run itself has ended.
+  const held = report.servers.filter(holdsRunMark).length;
+  if (report.status === "running" || held > 0) {
     const sent = report.servers.filter((s) => s.outcome !== "pending" && s.outcome !== "skipped").length;
     const sameProject = !app.connection || !entry.projectId || entry.projectId === app.connection.projectId;
     const resume = h("button", { type: "button", class: "btn btn-primary", id: "resume-button" }, "Resume the rollout");
     const text = app.connection
       ? sameProject
-        ? "Resuming follows the batches already sent and sends only the servers that were never sent."
+        ? report.status === "running"
+          ? "Resuming follows the batches already sent, sends only the servers that were never sent, and takes the servers this run put in maintenance out of it."
+          : "Resuming takes the servers this run put in maintenance out of it."
         : `It belongs to project ${entry.projectId}; connect to that project to resume it.`
       : "Connect again to resume it: credentials are never stored, so the page cannot continue on its own.";
     resume.disabled = !app.connection || !sameProject;
@@ -321,8 +327,9 @@ function renderBanners() {
       h("div", { class: "banner banner-warn", role: "region", "aria-label": "Interrupted rollout" },
         icon("alert", "banner-icon"),
         h("div", { class: "banner-body" },
-          h("p", { class: "banner-title" }, "A rollout was interrupted"),
-          h("p", {}, `Started ${time(report.started_at)} · ${plural(total, "server")} · ${fmt(sent)} sent · ${fmt(counts.succeeded ?? 0)} succeeded · ${fmt(counts.failed ?? 0)} failed. `, text)),
+          h("p", { class: "banner-title" }, report.status === "running" ? "A rollout was interrupted" : "A rollout left servers in maintenance mode"),
+          h("p", {}, `Started ${time(report.started_at)} · ${plural(total, "server")} · ${fmt(sent)} sent · ${fmt(counts.succeeded ?? 0)} succeeded · ${fmt(counts.failed ?? 0)} failed. `,
+            held ? h("strong", { class: "banner-held" }, `${plural(held, "server")} in maintenance mode set by this run. `) : "", text)),
         h("div", { class: "banner-actions" },
           app.connection ? null : h("button", { type: "button", class: "btn", onclick: () => { app.go("connect"); fields.projectId.focus(); } }, "Connect first"),
           resume, discard)),

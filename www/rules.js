@@ -60,6 +60,23 @@ export const REASON_TEXT = {
 
 export const reasonText = (word) => (word ? REASON_TEXT[word] ?? word : "");
 
+/** Whether a maintenance mark this run set (or was about to set) may still be on the server. */
+export const holdsRunMark = (s) => Boolean(s.drain?.marked_by_run && s.drain.lifted_at == null);
+
+/**
+ * The maintenance mode of a server in a rollout report, in words: `{ text, tone }`. The run
+ * records its own mark before setting it and when it is lifted; a server that was in
+ * maintenance before the run keeps it.
+ */
+export function maintenanceText(s) {
+  const d = s.drain;
+  if (!d) return { text: "", tone: "muted" };
+  if (d.already_in_maintenance) return { text: "Already in maintenance (kept)", tone: "muted" };
+  if (!d.marked_by_run) return { text: "", tone: "muted" };
+  if (d.lifted_at != null) return { text: "Set by this run, lifted", tone: "ok" };
+  return { text: "Set by this run, not lifted yet", tone: "warn" };
+}
+
 export const OUTCOME = {
   pending: { label: "Waiting", tone: "muted" },
   in_progress: { label: "Updating", tone: "run" },

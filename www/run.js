@@ -4,7 +4,7 @@
 import { h, $, clear, icon, fmt, plural, pill, progressBar, frameThrottle, download, time, duration } from "./dom.js";
 import { errorBox } from "./errors.js";
 import { VirtualTable } from "./table.js";
-import { OUTCOME, reasonText } from "./rules.js";
+import { OUTCOME, reasonText, maintenanceText } from "./rules.js";
 import { saveReport } from "./store.js";
 
 const FINAL = new Set(["succeeded", "failed", "skipped", "unknown"]);
@@ -157,7 +157,7 @@ export function initRun(app) {
     label: "Servers in this rollout",
     rowKey: (s) => s.id,
     rowHeight: 40,
-    minWidth: "900px",
+    minWidth: "1050px",
     columns: [
       { key: "name", label: "Server", value: (s) => s.name ?? s.id },
       { key: "group", label: "Group", width: "160px", value: (s) => app.groupName(s.server_group_id) },
@@ -165,6 +165,7 @@ export function initRun(app) {
       { key: "job", label: "Job ID", width: "190px", value: (s) => s.job_id, render: (s) => (s.job_id ? h("code", {}, s.job_id) : h("span", { class: "muted" }, "–")) },
       { key: "outcome", label: "Status", width: "120px", value: (s) => s.outcome, render: (s) => outcomePill(s) },
       { key: "sub", label: "Job step", width: "110px", value: (s) => s.sub_job_status },
+      { key: "maint", label: "Maintenance", width: "150px", className: "wrap", value: (s) => maintenanceText(s).text, render: (s) => maintenanceCell(s) },
       { key: "detail", label: "Detail", className: "wrap", value: (s) => detailOf(s), render: (s) => h("span", { title: detailOf(s) }, detailOf(s)) },
     ],
     sort: { key: "wave", dir: "asc" },
@@ -184,6 +185,11 @@ export function initRun(app) {
     const o = OUTCOME[s.outcome] ?? { label: s.outcome, tone: "muted" };
     const label = s.outcome === "in_progress" && s.sub_job_status ? `${o.label}` : o.label;
     return pill(label, o.tone);
+  }
+
+  function maintenanceCell(s) {
+    const { text, tone } = maintenanceText(s);
+    return text ? h("span", { class: `maint maint-${tone}`, title: text }, text) : h("span", { class: "muted" }, "–");
   }
 
   function detailOf(s) {
@@ -391,7 +397,7 @@ export function initRun(app) {
     label: "Result per server",
     rowKey: (s) => s.id,
     rowHeight: 52,
-    minWidth: "980px",
+    minWidth: "1130px",
     columns: [
       { key: "name", label: "Server", width: "230px", value: (s) => s.name ?? s.id },
       { key: "group", label: "Group", width: "140px", value: (s) => app.groupName(s.server_group_id) },
@@ -399,6 +405,7 @@ export function initRun(app) {
       { key: "reason", label: "Reason", width: "160px", className: "wrap", value: (s) => reasonText(s.reason), render: (s) => h("span", {}, reasonText(s.reason)) },
       { key: "error", label: "Error / detail", className: "wrap", value: (s) => errorText(s), render: (s) => h("span", { title: errorText(s) }, errorText(s)) },
       { key: "job", label: "Job ID", width: "170px", value: (s) => s.job_id, render: (s) => (s.job_id ? h("code", {}, s.job_id) : h("span", { class: "muted" }, "–")) },
+      { key: "maint", label: "Maintenance", width: "150px", className: "wrap", value: (s) => maintenanceText(s).text, render: (s) => maintenanceCell(s) },
       { key: "attempts", label: "Attempts", width: "96px", className: "num", value: (s) => s.attempts ?? 0 },
     ],
     sort: { key: "outcome", dir: "asc" },

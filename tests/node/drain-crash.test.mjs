@@ -74,11 +74,18 @@ async function prepare(sessionStepMs) {
 }
 
 /** Starts the run in a child process; resolves its stdout lines as they come. */
+const children = new Set();
+after(() => {
+  for (const child of children) child.kill("SIGKILL");
+});
+
 function startChild(plan, name, stopAt) {
   const planFile = path.join(dir, `${name}.plan.json`);
   const reportFile = path.join(dir, `${name}.report.json`);
   writeFileSync(planFile, JSON.stringify(plan));
   const child = spawn(process.execPath, [CHILD, gw.url, planFile, reportFile, ...(stopAt ? [stopAt] : [])], { stdio: ["ignore", "pipe", "pipe"] });
+  children.add(child);
+  child.on("exit", () => children.delete(child));
   const lines = [];
   let err = "";
   child.stdout.on("data", (chunk) => lines.push(...String(chunk).split("\n").filter(Boolean)));
@@ -145,18 +152,18 @@ test("SIGKILL while the batch-maint call is in flight: the saved report already 
 test("SIGKILL while waiting for sessions: the resume goes on with the drain instead of skipping its own marks", async () => {
   const world = await prepare(3_600_000); // sessions do not end while the run is alive
   const run = startChild(world.plan, "wait");
-  const waiting = await until(() => {
-    const r = readReport(run.reportFile);
-    const wave = r?.servers.filter((s) => s.wave === 0 && s.drain?.marked_by_run);
-    return wave?.length && wave.every((s) => typeof s.drain.marked_at === "number") && r;
-  }, "the first wave marked and draining");
+  // Watched on the service, not in the report: the first wave's servers go into maintenance.
+  const draining = world.plan.waves[0].batches.flat().filter((id) => !world.preMaintained.includes(id));
+  assert.ok(draining.length > 0);
+  await until(async () => {
+    const states = await Promise.all(draining.map((id) => world.c.showServer(id)));
+    return states.every((s) => s.maintain_status);
+  }, "the first wave in maintenance");
   await sleep(300); // a few polls of the sessions
   await kill(run);
   const saved = readReport(run.reportFile);
   assert.equal(saved.job_ids.length, 0, "nothing sent yet");
-  const { items } = await world.c.listAllServers({});
-  const draining = waiting.servers.filter((s) => s.wave === 0 && s.drain?.marked_by_run).map((s) => s.id);
-  assert.ok(draining.every((id) => items.find((s) => s.id === id).maintain_status), "the dead run left its marks");
+  assert.equal((await gw.ledger()).length, 0);
   await gw.sim("POST", "settings", { session_step_ms: 100 }); // now the sessions drain
   const { report } = await resumeAndCheck(world, run.reportFile);
   assert.ok(!report.notes.some((n) => /maintenance false -> true/.test(n)), report.notes.join("\n"));
