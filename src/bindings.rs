@@ -140,7 +140,15 @@ export interface ServerReport {
   id: string; name?: string; server_group_id?: string; outcome: Outcome; reason?: string; detail?: string;
   wave?: number; job_id?: string; sub_job_status?: string; error_code?: string; error_msg?: string;
   request_id?: string; attempts: number; submitted_at?: number; finished_at?: number;
-  drain?: { sessions_before: number; sessions_at_reboot: number; waited_ms: number; deadline_passed: boolean };
+  drain?: {
+    sessions_before: number; sessions_at_reboot: number; waited_ms: number; deadline_passed: boolean;
+    /** In maintenance before the run: never marked nor lifted by it. */
+    already_in_maintenance: boolean;
+    /** Recorded before the run asks for the mark; with no `lifted_at`, the mark may still be on. */
+    marked_by_run: boolean; marked_at?: number; lifted_at?: number;
+  };
+  /** The job the server had before this run sent it (to recognize this run's job on resume). */
+  job_before?: string;
 }
 export interface Report {
   status: "running" | "completed" | "halted" | "aborted";
