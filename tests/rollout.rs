@@ -74,6 +74,8 @@ struct Service {
     abort_at_call: Cell<Option<usize>>,
     /// The next this-many lifts (batch-maint false) are refused with a 403.
     refuse_lifts: Cell<usize>,
+    /// Marks (batch-maint true) are applied, then answered 500: the run cannot know they were.
+    marks_then_500: Cell<bool>,
     /// The last report handed to onReport before a crash, as a file would hold it.
     saved: RefCell<Option<Report>>,
     /// Checks every change against `saved`: a mark or an update must be in the saved report
@@ -231,6 +233,9 @@ impl Service {
                 self.servers.borrow_mut().get_mut(id).unwrap().maintenance = on;
             }
             self.maint_calls.borrow_mut().push((ids, on));
+            if on && self.marks_then_500.get() {
+                return reply(500, r#"{"error_code":"WKS.0500","error_msg":"injected"}"#.into());
+            }
             return reply(200, String::new());
         }
         if let Some(job) = path.strip_prefix(&format!("/v2/{PROJECT}/job/")) {
@@ -790,15 +795,17 @@ fn a_lift_that_fails_is_reported_and_a_resume_of_the_finished_report_lifts_it() 
 
 #[test]
 fn a_crash_at_any_call_of_a_drained_run_and_then_of_its_resume_strands_nothing() {
-    crash_everywhere(true);
+    crash_everywhere(true, true);
 }
 
 #[test]
 fn a_crash_at_any_call_of_a_drained_run_never_skips_its_own_marks_as_maintenance() {
-    crash_everywhere(false);
+    crash_everywhere(false, false);
 }
 
-fn crash_everywhere(include_maintained: bool) {
+/// Crashes the run at each of its calls, before and after the service handled it, resumes,
+/// and checks the whole; with `twice`, also crashes some of those resumes at their calls.
+fn crash_everywhere(include_maintained: bool, twice: bool) {
     let drain_world = || drain_world_with(include_maintained);
     let total = {
         let (service, plan) = drain_world();
@@ -824,9 +831,9 @@ fn crash_everywhere(include_maintained: bool) {
                 service.calls.get() - before
             };
             crashes += 1;
-            // Every fourth first crash, at every fifth call of its resume: enough to cross each
+            // Every eighth first crash, at every fifth call of its resume: enough to cross each
             // stage twice, quick enough for every run of the suite.
-            if at % 4 != 0 {
+            if !twice || at % 8 != 0 {
                 continue;
             }
             for again in (1..=resumed_calls).step_by(5) {
@@ -866,4 +873,14 @@ fn an_abort_at_any_call_of_a_drained_run_lifts_its_marks_and_the_resume_finishes
         let resumed = resume(&service, report);
         assert_drained_run_is_whole(&service, &resumed, &context);
     }
+}
+
+#[test]
+fn a_mark_whose_answer_is_lost_is_still_lifted() {
+    let (service, plan) = drain_world();
+    service.marks_then_500.set(true); // applied every time, never confirmed
+    let report = run_keeping_reports(&service, Start::Fresh(&plan)).unwrap();
+    assert!(report.notes.iter().any(|n| n.starts_with("could not put")), "{:?}", report.notes);
+    assert!(report.servers.iter().filter(|s| s.drain.as_ref().is_some_and(|d| d.marked_by_run)).all(|s| s.drain.clone().unwrap().marked_at.is_none()));
+    assert_drained_run_is_whole(&service, &report, "marks answered 500");
 }
