@@ -7,6 +7,7 @@ mod common;
 mod auth;
 mod batch;
 mod cli;
+mod date;
 mod faults;
 mod groups;
 mod jobs;
