@@ -67,7 +67,9 @@ impl Drop for Gateway {
 pub fn build_router(config: &GatewayConfig, bound: SocketAddr) -> Result<(Router, Option<Arc<Simulator>>), String> {
     let (api, simulator, config_json) = match &config.mode {
         Mode::Simulator(s) => {
-            let sim = Arc::new(Simulator::new(s.credentials.clone(), s.settings.clone(), s.latency_ms));
+            let sim = Arc::new(
+                Simulator::new(s.credentials.clone(), s.settings.clone(), s.latency_ms).with_rate_limit(s.rate_limit),
+            );
             let c = &s.credentials;
             let config_json = json!({
                 "mode": "simulator",

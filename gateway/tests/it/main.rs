@@ -13,6 +13,7 @@ mod groups;
 mod jobs;
 mod maint;
 mod proxy;
+mod rate_limit;
 mod servers;
 mod sim_api;
 mod static_files;
