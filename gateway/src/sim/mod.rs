@@ -129,12 +129,13 @@ impl Simulator {
     }
 
     /// Back to the seeded initial state (with `settings`, the command line's by default):
-    /// clock at wall time, faults cleared, ledger emptied.
+    /// clock at wall time, faults cleared, rate limit back to `--rate-limit`, ledger emptied.
     pub fn reset(&self, settings: Settings) {
         self.clock.reset();
         let world = data::generate(&settings, &self.credentials.project_id, self.clock.now_ms());
         *self.world_mut() = world;
         self.faults().reset();
+        self.set_rate_limit(self.initial_rate_limit);
         self.ledger().clear();
     }
 
