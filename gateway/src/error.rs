@@ -25,7 +25,12 @@ pub mod codes {
     pub const TOO_LARGE: &str = "WKS.0413";
     pub const INTERNAL: &str = "WKS.0500";
     pub const UNAVAILABLE: &str = "WKS.0503";
+    pub const GUARD_BAD_REQUEST: &str = "GATEWAY.0400";
     pub const GUARD: &str = "GATEWAY.0403";
+    pub const HEAD_TIMEOUT: &str = "GATEWAY.0408";
+    pub const LENGTH_REQUIRED: &str = "GATEWAY.0411";
+    pub const URI_TOO_LONG: &str = "GATEWAY.0414";
+    pub const HEADERS_TOO_LARGE: &str = "GATEWAY.0431";
     pub const PAGE_NOT_FOUND: &str = "GATEWAY.0404";
     pub const UPSTREAM_BAD: &str = "GATEWAY.0502";
     pub const UPSTREAM_UNREACHABLE: &str = "GATEWAY.0503";

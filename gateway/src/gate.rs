@@ -19,9 +19,6 @@ use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Request bodies larger than this are refused with 413.
-pub const MAX_BODY_BYTES: usize = 1 << 20;
-
 /// Tells the batch handler to apply and then fail (request extension).
 #[derive(Debug, Clone, Copy)]
 pub struct AppliedThen {
@@ -48,23 +45,24 @@ pub async fn api_gate(State(sim): State<Arc<Simulator>>, request: Request, next:
         .unwrap_or_default();
     let (parts, body) = request.into_parts();
     let batch = is_batch_update(&parts.method, parts.uri.path());
-    let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+    let bytes = match axum::body::to_bytes(body, sim.max_api_body()).await {
         Ok(bytes) => bytes,
         Err(_) => {
-            let response = ApiError::new(
+            // Not in the ledger: nobody was authenticated.
+            return ApiError::new(
                 axum::http::StatusCode::PAYLOAD_TOO_LARGE,
                 crate::error::codes::TOO_LARGE,
-                "The request body is larger than 1 MiB or could not be read.",
+                format!(
+                    "The request body is larger than {} bytes or could not be read.",
+                    sim.max_api_body()
+                ),
             )
             .into_response();
-            if batch {
-                sim.record(request_id, 413, Vec::new(), LedgerNote::default());
-            }
-            return response;
         }
     };
     let response = admit_and_run(&sim, parts, bytes.clone(), batch, next).await;
-    if batch {
+    // Only requests with a valid credential are recorded: unknown callers cannot fill it.
+    if batch && response.extensions().get::<Authenticated>().is_some() {
         let status = if response.extensions().get::<DropConnection>().is_some() {
             0
         } else {
@@ -84,11 +82,28 @@ fn with_fault_note(mut response: Response, fault: Fault) -> Response {
     response
 }
 
+/// Marks a response to a request whose credential was valid (response extension).
+#[derive(Debug, Clone, Copy)]
+struct Authenticated;
+
 async fn admit_and_run(sim: &Simulator, parts: Parts, body: Bytes, batch: bool, next: Next) -> Response {
     let access = match auth::authenticate(&sim.credentials, &parts, &body, sim.now_ms()) {
         Ok(access) => access,
         Err(error) => return error.into_response(),
     };
+    let mut response = authenticated(sim, access, parts, body, batch, next).await;
+    response.extensions_mut().insert(Authenticated);
+    response
+}
+
+async fn authenticated(
+    sim: &Simulator,
+    access: auth::Access,
+    parts: Parts,
+    body: Bytes,
+    batch: bool,
+    next: Next,
+) -> Response {
     let project = auth::path_project(parts.uri.path()).unwrap_or("");
     if project != sim.credentials.project_id {
         return ApiError::not_found(format!("The project {} does not exist.", crate::error::quote(project)))

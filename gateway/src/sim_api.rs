@@ -64,9 +64,9 @@ async fn index() -> Json<Value> {
 async fn state(State(sim): State<Arc<Simulator>>) -> Json<Value> {
     let now = sim.now_ms();
     let mut summary = sim.world().summary(now);
-    let (entries, applied) = {
+    let (entries, applied, dropped) = {
         let ledger = sim.ledger();
-        (ledger.len(), ledger.iter().filter(|e| e.applied).count())
+        (ledger.len(), ledger.applied(), ledger.dropped())
     };
     let faults = sim.faults();
     if let Some(object) = summary.as_object_mut() {
@@ -76,7 +76,10 @@ async fn state(State(sim): State<Arc<Simulator>>) -> Json<Value> {
             "faults".into(),
             json!({ "config": faults.config(), "injected": faults.counts() }),
         );
-        object.insert("ledger".into(), json!({ "entries": entries, "applied": applied }));
+        object.insert(
+            "ledger".into(),
+            json!({ "entries": entries, "applied": applied, "dropped": dropped }),
+        );
     }
     Json(summary)
 }
@@ -89,7 +92,7 @@ async fn ledger(State(sim): State<Arc<Simulator>>, RawQuery(raw): RawQuery) -> R
         None => 0,
     };
     let ledger = sim.ledger();
-    Ok(Json(json!(ledger.get(since..).unwrap_or(&[]))))
+    Ok(Json(json!(ledger.since(since).collect::<Vec<_>>())))
 }
 
 async fn get_faults(State(sim): State<Arc<Simulator>>) -> Json<Value> {

@@ -14,7 +14,7 @@ pub mod state;
 use crate::auth::Credentials;
 use clock::{iso_millis_from_ms, SimClock};
 use faults::Faults;
-use ledger::{LedgerEntry, LedgerNote};
+use ledger::{capped_ids, Ledger, LedgerEntry, LedgerNote, DEFAULT_LEDGER_MAX};
 use rate_limit::{Budget, RateLimiter};
 use state::{Settings, World};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,7 +27,9 @@ pub struct Simulator {
     initial: Settings,
     world: RwLock<World>,
     faults: Mutex<Faults>,
-    ledger: Mutex<Vec<LedgerEntry>>,
+    ledger: Mutex<Ledger>,
+    /// Request bodies of API calls larger than this are refused with 413.
+    max_api_body: usize,
     latency_ms: AtomicU64,
     /// `--rate-limit`; a reset goes back to it.
     initial_rate_limit: u32,
@@ -55,7 +57,8 @@ impl Simulator {
             clock,
             initial: settings,
             world: RwLock::new(world),
-            ledger: Mutex::new(Vec::new()),
+            ledger: Mutex::new(Ledger::new(DEFAULT_LEDGER_MAX)),
+            max_api_body: crate::config::DEFAULT_MAX_API_BODY,
             latency_ms: AtomicU64::new(latency_ms),
             initial_rate_limit: 0,
             rate_limiter: Mutex::new(RateLimiter::default()),
@@ -68,6 +71,17 @@ impl Simulator {
         self.initial_rate_limit = per_second;
         self.rate_limiter = Mutex::new(RateLimiter::new(per_second));
         self
+    }
+
+    /// Sets the largest API request body and the ledger's bound.
+    pub fn with_limits(mut self, max_api_body: usize, ledger_max: usize) -> Self {
+        self.max_api_body = max_api_body;
+        self.ledger = Mutex::new(Ledger::new(ledger_max));
+        self
+    }
+
+    pub fn max_api_body(&self) -> usize {
+        self.max_api_body
     }
 
     fn rate_limiter(&self) -> MutexGuard<'_, RateLimiter> {
@@ -107,7 +121,7 @@ impl Simulator {
         self.faults.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub fn ledger(&self) -> MutexGuard<'_, Vec<LedgerEntry>> {
+    pub fn ledger(&self) -> MutexGuard<'_, Ledger> {
         self.ledger.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -139,24 +153,23 @@ impl Simulator {
         self.ledger().clear();
     }
 
-    /// Appends the ledger entry of one batch-update-tsvi request.
+    /// Appends the ledger entry of one authenticated batch-update-tsvi request.
     pub fn record(&self, request_id: String, status: u16, body_ids: Vec<String>, note: LedgerNote) {
         let now = self.now_ms();
         let applied = note.job_id.is_some();
-        let ids = if applied {
-            note.items.iter().map(|i| i.id.clone()).collect()
+        let (ids, ids_omitted) = if applied {
+            (note.items.iter().map(|i| i.id.clone()).collect(), 0)
         } else {
-            body_ids
+            capped_ids(body_ids)
         };
-        let mut ledger = self.ledger();
-        let seq = ledger.len();
-        ledger.push(LedgerEntry {
-            seq,
+        self.ledger().push(LedgerEntry {
+            seq: 0,
             at: iso_millis_from_ms(now),
             at_ms: now,
             request_id,
             status,
             ids,
+            ids_omitted,
             applied,
             job_id: note.job_id,
             fault: note.fault,

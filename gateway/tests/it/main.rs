@@ -10,6 +10,7 @@ mod cli;
 mod date;
 mod faults;
 mod groups;
+mod hardening;
 mod jobs;
 mod maint;
 mod proxy;
