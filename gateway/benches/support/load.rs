@@ -2,7 +2,9 @@
 //! test in `tests/it/hardening.rs`:
 //!
 //! - [`run`]: `clients` keep-alive connections doing ListServers, one request after another
-//!   with `pause` between, while `slow_clients` connections hold partial request heads;
+//!   with `pause` between, while `slow_clients` connections hold partial request heads. A
+//!   latency runs from writing the request to the last byte of the answer (the connection is
+//!   made beforehand, untimed);
 //! - [`flood`]: `slow_clients` connections with partial heads opened at once, then a fresh
 //!   probe connection every 100 ms until one is answered 200.
 //!
@@ -119,8 +121,14 @@ fn list_request(plan: &LoadPlan, offset: usize) -> Vec<u8> {
 async fn list_client(plan: LoadPlan, n: usize) -> (Vec<f64>, usize) {
     let mut latencies = Vec::with_capacity(plan.requests_per_client);
     let mut failures = 0;
-    let mut stream: Option<TcpStream> = None;
+    // Connecting is not part of a ListServers call: the first connection is made untimed.
+    let mut stream: Option<TcpStream> = match TcpStream::connect(plan.addr).await {
+        Ok(s) => s.set_nodelay(true).ok().map(|_| s),
+        Err(_) => None,
+    };
     let mut buf = Vec::new();
+    // Paced clients start spread over one pause, as independent users would, not in lockstep.
+    tokio::time::sleep(plan.pause.mul_f64(n as f64 / plan.clients.max(1) as f64)).await;
     for i in 0..plan.requests_per_client {
         let request = list_request(&plan, ((n * 31 + i * 7) % 10) * plan.limit);
         let started = Instant::now();
