@@ -80,6 +80,9 @@ impl Refusal {
     }
 }
 
+/// Larger lengths are refused as hyper refuses them (it cannot count that far).
+const MAX_CONTENT_LENGTH: u64 = 1 << 53;
+
 /// Room for the method and the version around the target in a request line.
 const REQUEST_LINE_EXTRA: usize = 32;
 
@@ -130,7 +133,8 @@ fn check_head(head: &[u8]) -> Result<Framing, Refusal> {
             let text = std::str::from_utf8(header.value).unwrap_or("");
             let value = (!text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()))
                 .then(|| text.parse::<u64>().ok())
-                .flatten();
+                .flatten()
+                .filter(|n| *n <= MAX_CONTENT_LENGTH);
             match (value, length) {
                 (None, _) => return Err(Refusal::bad_request("The Content-Length header is not a whole number.")),
                 (Some(v), Some(seen)) if v != seen => {
@@ -141,6 +145,9 @@ fn check_head(head: &[u8]) -> Result<Framing, Refusal> {
                 (Some(v), _) => length = Some(v),
             }
         } else if header.name.eq_ignore_ascii_case("transfer-encoding") {
+            if request.version != Some(1) {
+                return Err(Refusal::bad_request("HTTP/1.0 has no Transfer-Encoding."));
+            }
             let text = std::str::from_utf8(header.value).unwrap_or("");
             let last = text.rsplit(',').next().unwrap_or("").trim();
             if !last.eq_ignore_ascii_case("chunked") || chunked {
@@ -502,6 +509,9 @@ mod tests {
             "GET / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n",
             "GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n",
             "GET / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
+            "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "GET / HTTP/1.1\r\nContent-Length: 18446744073709551615\r\n\r\n",
+            "GET / HTTP/1.1\r\nContent-Length: 5, 5\r\n\r\n",
             "GET /\u{e9} HTTP/1.1\r\n\r\n",
             "GET / HTTP/2.0\r\n\r\n",
             "G(T / HTTP/1.1\r\n\r\n",

@@ -558,3 +558,85 @@ async fn slow_clients_do_not_stop_listing_at_a_tiny_size() {
     assert!(flood.probes_refused > 0, "the cap was reached: {flood:?}");
     assert!(flood.recovered_after.is_some(), "{flood:?}");
 }
+
+// Defect 5, at large: whatever a mangled request looks like, every answer carries the
+// security headers and a request id (none is hyper's own bare answer).
+#[tokio::test]
+async fn every_answer_to_a_mangled_request_carries_the_security_headers() {
+    let gw = Gw::from_config(with_limits(|l| l.head_timeout_ms = 300)).await;
+    let addr = gw.gateway.addr();
+    let base = format!(
+        "PATCH /v1/{PROJECT}/app-servers/actions/batch-update-tsvi?x=1 HTTP/1.1\r\nHost: {addr}\r\nX-Auth-Token: {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close"
+    );
+    let interesting = [
+        0u8, b' ', b'\r', b'\n', b':', b'%', 0xff, 0x80, b'\t', b'/', b'.', b',', b'0', b'a',
+    ];
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut requests = Vec::new();
+    for _ in 0..300 {
+        let mut head = base.clone().into_bytes();
+        for _ in 0..(1 + next() % 3) {
+            let at = (next() % head.len() as u64) as usize;
+            let byte = interesting[(next() % interesting.len() as u64) as usize];
+            match next() % 3 {
+                0 => head[at] = byte,
+                1 => head.insert(at, byte),
+                _ => {
+                    head.remove(at);
+                }
+            }
+        }
+        head.extend_from_slice(b"\r\n\r\n{}");
+        requests.push(head);
+    }
+    let mut answered = 0;
+    for chunk in requests.chunks(100) {
+        let tasks: Vec<_> = chunk
+            .iter()
+            .cloned()
+            .map(|request| {
+                tokio::spawn(async move {
+                    let mut stream = TcpStream::connect(addr).await.expect("connect");
+                    let _ = stream.write_all(&request).await;
+                    let mut answer = Vec::new();
+                    let mut buf = [0u8; 8192];
+                    // Until the gateway closes, or stays silent for a while (a keep-alive answer).
+                    while let Ok(Ok(n)) = tokio::time::timeout(Duration::from_millis(800), stream.read(&mut buf)).await
+                    {
+                        if n == 0 {
+                            break;
+                        }
+                        answer.extend_from_slice(&buf[..n]);
+                    }
+                    (request, answer)
+                })
+            })
+            .collect();
+        for task in tasks {
+            let (request, answer) = task.await.expect("task");
+            if answer.is_empty() {
+                continue; // closed without an answer: an idle-looking or cut-off connection
+            }
+            answered += 1;
+            let text = String::from_utf8_lossy(&answer).to_ascii_lowercase();
+            for needle in [
+                "x-content-type-options: nosniff",
+                "x-request-id: ",
+                "content-security-policy: ",
+            ] {
+                assert!(
+                    text.contains(needle),
+                    "{needle} missing for {:?}: {text}",
+                    String::from_utf8_lossy(&request)
+                );
+            }
+        }
+    }
+    assert!(answered > 250, "most mangled requests are answered: {answered}");
+}
