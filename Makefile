@@ -51,9 +51,10 @@ test-consumers:
 demo: pkg
 	cargo run --release -p workspace-tsvi-gateway -- --listen 127.0.0.1:8780
 
-# ListServers latency with 100,000 servers, then the rollout soak with 10,000 servers.
+# ListServers latency with 100,000 servers, the gateway under slow and greedy clients, then the
+# rollout soak with 10,000 servers. (panic=unwind: see gateway/README.md, Performance.)
 bench: pkg
-	cargo bench -p workspace-tsvi-gateway
+	CARGO_PROFILE_BENCH_PANIC=unwind cargo bench -p workspace-tsvi-gateway
 	cargo build -p workspace-tsvi-gateway
 	node tests/soak/soak.mjs 10000
 

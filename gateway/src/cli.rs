@@ -64,6 +64,10 @@ pub struct Cli {
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub latency_ms: u64,
 
+    /// Requests per second per credential (token, or AK of a signed call); past it, 429 APIG.0308. 0 is off.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub rate_limit: u32,
+
     /// Share of servers whose TSVI update fails, from 0 to 1.
     #[arg(long, value_name = "F", default_value_t = 0.0, value_parser = parse_rate)]
     pub sub_job_failure_rate: f64,
@@ -79,6 +83,28 @@ pub struct Cli {
     /// Proxy mode: how long to wait for the upstream, in milliseconds.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_TIMEOUT_MS)]
     pub upstream_timeout_ms: u64,
+
+    /// A request head must arrive within this many milliseconds (idle keep-alive connections close after it too).
+    #[arg(long, value_name = "MS", default_value_t = DEFAULT_HEAD_TIMEOUT_MS,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub head_timeout_ms: u64,
+
+    /// Connections served at once; past it, new connections are answered 503 and closed.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS,
+          value_parser = clap::value_parser!(u32).range(1..).map(|n| n as usize))]
+    pub max_connections: usize,
+
+    /// Largest API request body, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_API_BODY)]
+    pub max_api_body: usize,
+
+    /// Largest /_sim/ request body, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_SIM_BODY)]
+    pub max_sim_body: usize,
+
+    /// Most batch-update-tsvi requests the simulator's ledger keeps (the oldest go first).
+    #[arg(long, value_name = "N", default_value_t = crate::sim::ledger::DEFAULT_LEDGER_MAX)]
+    pub ledger_max: usize,
 
     /// Directory of the page, served at /.
     #[arg(long, value_name = "DIR", default_value_os_t = default_www())]
@@ -142,6 +168,7 @@ impl Cli {
                         session_step_ms: DEFAULT_SESSION_STEP_MS,
                     },
                     latency_ms: self.latency_ms,
+                    rate_limit: self.rate_limit,
                 })
             }
         };
@@ -150,6 +177,13 @@ impl Cli {
             www: self.www,
             pkg: self.pkg,
             mode,
+            limits: Limits {
+                head_timeout_ms: self.head_timeout_ms,
+                max_connections: self.max_connections,
+                max_api_body: self.max_api_body,
+                max_sim_body: self.max_sim_body,
+                ledger_max: self.ledger_max,
+            },
         })
     }
 }
@@ -167,6 +201,7 @@ mod tests {
         let cli = parse(&[]).unwrap();
         assert_eq!(cli.listen.to_string(), "127.0.0.1:8780");
         assert_eq!((cli.servers, cli.groups, cli.job_ms), (240, 4, 3000));
+        assert_eq!(cli.clone().into_config().unwrap().limits, Limits::default());
         assert!(is_project_id(&cli.project_id));
         assert!(matches!(cli.into_config().unwrap().mode, Mode::Simulator(_)));
     }
@@ -178,6 +213,24 @@ mod tests {
         assert!(parse(&["--sub-job-failure-rate", "1.5"]).is_err());
         assert!(parse(&["--upstream", "https://a", "--region", "cn-north-4"]).is_err());
         assert!(parse(&["--project-id", "nope"]).unwrap().into_config().is_err());
+        assert!(parse(&["--max-connections", "0"]).is_err());
+        assert!(parse(&["--head-timeout-ms", "0"]).is_err());
+        let limits = parse(&[
+            "--max-connections",
+            "8",
+            "--head-timeout-ms",
+            "300",
+            "--ledger-max",
+            "5",
+        ])
+        .unwrap()
+        .into_config()
+        .unwrap()
+        .limits;
+        assert_eq!(
+            (limits.max_connections, limits.head_timeout_ms, limits.ledger_max),
+            (8, 300, 5)
+        );
     }
 
     #[test]

@@ -8,11 +8,11 @@
 //! was provably not sent, so a client may resend it); a timeout is a 504 and any other
 //! transport failure a 502 (the request may have been applied).
 //!
-//! Requests must name the gateway itself in `Host` (a loopback name and the bound port):
-//! this stops a DNS-rebinding page from borrowing the gateway's credentials.
+//! The outermost guard ([`crate::http`]) lets through only requests whose `Host` names the
+//! gateway (this stops a DNS-rebinding page from borrowing the gateway's credentials), that no
+//! other site's page sent, and whose path is a plain `/v1/{project}/…` or `/v2/{project}/…`.
 
 use crate::error::{codes, ApiError};
-use crate::gate::MAX_BODY_BYTES;
 use crate::http::Passthrough;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -20,7 +20,6 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use workspace_tsvi::sign::{self, AkSk, SignInput};
@@ -72,35 +71,21 @@ impl ProxyConfig {
 pub struct Proxy {
     config: ProxyConfig,
     client: reqwest::Client,
-    /// `Host` values that name this gateway; `None` accepts any (listening on all addresses).
-    allowed_hosts: Option<Vec<String>>,
+    max_body_bytes: usize,
 }
 
 impl Proxy {
-    pub fn new(config: ProxyConfig, bound: SocketAddr) -> Result<Self, String> {
+    pub fn new(config: ProxyConfig, max_body_bytes: usize) -> Result<Self, String> {
         let client = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(Duration::from_millis(config.timeout_ms))
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|_| "the HTTP client could not be built".to_string())?;
-        let port = bound.port();
-        let allowed_hosts = (!bound.ip().is_unspecified()).then(|| {
-            let ip = match bound {
-                SocketAddr::V4(v4) => v4.ip().to_string(),
-                SocketAddr::V6(v6) => format!("[{}]", v6.ip()),
-            };
-            vec![
-                format!("{ip}:{port}"),
-                format!("localhost:{port}"),
-                format!("127.0.0.1:{port}"),
-                format!("[::1]:{port}"),
-            ]
-        });
         Ok(Proxy {
             config,
             client,
-            allowed_hosts,
+            max_body_bytes,
         })
     }
 }
@@ -117,26 +102,13 @@ fn gateway_error(status: StatusCode, code: &'static str, msg: &'static str) -> R
 }
 
 async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response {
+    // The outermost guard (crate::http) has checked the Host, the origin and the path's shape.
     let (parts, body) = request.into_parts();
-    if let Some(allowed) = &proxy.allowed_hosts {
-        let host = parts
-            .headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("");
-        if !allowed.iter().any(|a| a.eq_ignore_ascii_case(host)) {
-            return gateway_error(
-                StatusCode::FORBIDDEN,
-                codes::GUARD,
-                "The Host header does not name this gateway; the request was not forwarded.",
-            );
-        }
-    }
-    let Ok(body) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+    let Ok(body) = axum::body::to_bytes(body, proxy.max_body_bytes).await else {
         return gateway_error(
             StatusCode::PAYLOAD_TOO_LARGE,
             codes::TOO_LARGE,
-            "The request body is larger than 1 MiB or could not be read.",
+            "The request body is too large for an API call or could not be read.",
         );
     };
     let mut headers: Vec<(String, String)> = vec![("User-Agent".into(), USER_AGENT.into())];
@@ -244,6 +216,9 @@ mod tests {
     #[test]
     fn queries_are_decoded_for_resigning() {
         let pairs = sign::parse_wire_query("limit=10&server_name=a%20b");
-        assert_eq!(pairs[1], ("server_name".to_string(), sign::QueryValue::Text("a b".into())));
+        assert_eq!(
+            pairs[1],
+            ("server_name".to_string(), sign::QueryValue::Text("a b".into()))
+        );
     }
 }

@@ -56,7 +56,7 @@ async fn index() -> Json<Value> {
             "GET|POST /_sim/clock": "{advance_ms, offset_ms, paused}",
             "POST /_sim/reset": "{seed, servers, groups, job_ms, sub_job_failure_rate, session_step_ms}, all optional",
             "POST /_sim/servers": "{id, name, machine_name, description, server_group_id, session_count, maintain_status, vm_status, ip_addr, fail_updates} or a list of them",
-            "GET|POST /_sim/settings": "{job_ms, sub_job_failure_rate, session_step_ms, latency_ms}",
+            "GET|POST /_sim/settings": "{job_ms, sub_job_failure_rate, session_step_ms, latency_ms, rate_limit}",
         }
     }))
 }
@@ -64,9 +64,9 @@ async fn index() -> Json<Value> {
 async fn state(State(sim): State<Arc<Simulator>>) -> Json<Value> {
     let now = sim.now_ms();
     let mut summary = sim.world().summary(now);
-    let (entries, applied) = {
+    let (entries, applied, dropped) = {
         let ledger = sim.ledger();
-        (ledger.len(), ledger.iter().filter(|e| e.applied).count())
+        (ledger.len(), ledger.applied(), ledger.dropped())
     };
     let faults = sim.faults();
     if let Some(object) = summary.as_object_mut() {
@@ -76,7 +76,10 @@ async fn state(State(sim): State<Arc<Simulator>>) -> Json<Value> {
             "faults".into(),
             json!({ "config": faults.config(), "injected": faults.counts() }),
         );
-        object.insert("ledger".into(), json!({ "entries": entries, "applied": applied }));
+        object.insert(
+            "ledger".into(),
+            json!({ "entries": entries, "applied": applied, "dropped": dropped }),
+        );
     }
     Json(summary)
 }
@@ -89,7 +92,7 @@ async fn ledger(State(sim): State<Arc<Simulator>>, RawQuery(raw): RawQuery) -> R
         None => 0,
     };
     let ledger = sim.ledger();
-    Ok(Json(json!(ledger.get(since..).unwrap_or(&[]))))
+    Ok(Json(json!(ledger.since(since).collect::<Vec<_>>())))
 }
 
 async fn get_faults(State(sim): State<Arc<Simulator>>) -> Json<Value> {
@@ -211,6 +214,7 @@ fn settings_view(sim: &Simulator) -> Value {
         "sub_job_failure_rate": world.settings.sub_job_failure_rate,
         "session_step_ms": world.settings.session_step_ms,
         "latency_ms": sim.base_latency_ms(),
+        "rate_limit": sim.rate_limit(),
     })
 }
 
@@ -225,6 +229,8 @@ struct SettingsRequest {
     sub_job_failure_rate: Option<f64>,
     session_step_ms: Option<u64>,
     latency_ms: Option<u64>,
+    /// Requests per second per credential; 0 turns the limit off.
+    rate_limit: Option<u32>,
 }
 
 /// Changes how new jobs run and how fast sessions move, without resetting the world.
@@ -246,6 +252,9 @@ async fn set_settings(State(sim): State<Arc<Simulator>>, body: Bytes) -> Result<
     }
     if let Some(latency) = r.latency_ms {
         sim.set_base_latency_ms(latency);
+    }
+    if let Some(rate) = r.rate_limit {
+        sim.set_rate_limit(rate);
     }
     Ok(Json(settings_view(&sim)))
 }

@@ -30,6 +30,12 @@ async fn help_lists_every_flag() {
         "--region",
         "--www",
         "--pkg",
+        "--rate-limit",
+        "--head-timeout-ms",
+        "--max-connections",
+        "--max-api-body",
+        "--max-sim-body",
+        "--ledger-max",
         "--help",
     ] {
         assert!(help.contains(flag), "{flag} in --help");

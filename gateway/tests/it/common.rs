@@ -243,6 +243,14 @@ impl Gw {
             .clone()
     }
 
+    pub async fn ledger_since(&self, since: usize) -> Vec<Value> {
+        self.sim_get(&format!("/_sim/ledger?since={since}"))
+            .await
+            .as_array()
+            .expect("ledger is a list")
+            .clone()
+    }
+
     pub async fn server(&self, id: &str) -> Value {
         let r = self.get(&api(&format!("app-servers/{id}"))).await;
         assert_eq!(r.status, 200, "{}", r.body);
