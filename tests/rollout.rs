@@ -64,7 +64,7 @@ struct Service {
 }
 
 fn reply(status: u16, body: String) -> Result<HttpResponse, Error> {
-    Ok(HttpResponse { status, request_id: Some("r".into()), retry_after: None, body })
+    Ok(HttpResponse { status, request_id: Some("r".into()), retry_after: None, headers: Vec::new(), body })
 }
 
 impl Service {
