@@ -64,6 +64,10 @@ pub struct Cli {
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub latency_ms: u64,
 
+    /// Requests per second per credential (token, or AK of a signed call); past it, 429 APIG.0308. 0 is off.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub rate_limit: u32,
+
     /// Share of servers whose TSVI update fails, from 0 to 1.
     #[arg(long, value_name = "F", default_value_t = 0.0, value_parser = parse_rate)]
     pub sub_job_failure_rate: f64,
@@ -142,6 +146,7 @@ impl Cli {
                         session_step_ms: DEFAULT_SESSION_STEP_MS,
                     },
                     latency_ms: self.latency_ms,
+                    rate_limit: self.rate_limit,
                 })
             }
         };

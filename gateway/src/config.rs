@@ -29,6 +29,8 @@ pub struct SimulatorConfig {
     pub credentials: Credentials,
     pub settings: Settings,
     pub latency_ms: u64,
+    /// Requests per second per credential; 0 is off.
+    pub rate_limit: u32,
 }
 
 impl Default for SimulatorConfig {
@@ -50,6 +52,7 @@ impl Default for SimulatorConfig {
                 session_step_ms: DEFAULT_SESSION_STEP_MS,
             },
             latency_ms: 0,
+            rate_limit: 0,
         }
     }
 }

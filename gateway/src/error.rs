@@ -16,6 +16,8 @@ pub mod codes {
     pub const BAD_AUTH: &str = "APIGW.0301";
     pub const FORBIDDEN: &str = "APIGW.0302";
     pub const THROTTLED: &str = "APIGW.0308";
+    /// `--rate-limit`: the code API Gateway uses for throttling (APIG, not APIGW).
+    pub const RATE_LIMITED: &str = "APIG.0308";
     pub const BAD_REQUEST: &str = "WKS.0400";
     pub const NOT_FOUND: &str = "WKS.0404";
     pub const METHOD_NOT_ALLOWED: &str = "WKS.0405";
@@ -102,6 +104,17 @@ impl ApiError {
             StatusCode::TOO_MANY_REQUESTS,
             codes::THROTTLED,
             "The throttling threshold has been reached: policy user over ratelimit.",
+        );
+        err.retry_after = Some(retry_after_s);
+        err
+    }
+
+    /// 429 from `--rate-limit`.
+    pub fn rate_limited(limit: u32, retry_after_s: u64) -> Self {
+        let mut err = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            codes::RATE_LIMITED,
+            format!("The request is throttled: policy user over ratelimit, limit:{limit}, time:1 second."),
         );
         err.retry_after = Some(retry_after_s);
         err

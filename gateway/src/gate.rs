@@ -1,5 +1,6 @@
 //! The simulator's API pipeline, in the order a real gateway applies it: latency, then the
-//! credential, the project, the read-only check, and the injected faults; then the handler.
+//! credential, the project, the rate limit, the read-only check, and the injected faults; then
+//! the handler.
 //! batch-update-tsvi requests are written to the ledger whatever their outcome.
 
 use crate::auth;
@@ -7,11 +8,12 @@ use crate::error::ApiError;
 use crate::http::{drop_connection, DropConnection, RequestId};
 use crate::sim::faults::Fault;
 use crate::sim::ledger::{ids_in_body, LedgerNote};
+use crate::sim::rate_limit::Budget;
 use crate::sim::Simulator;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::request::Parts;
-use axum::http::Method;
+use axum::http::{HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
@@ -82,7 +84,7 @@ fn with_fault_note(mut response: Response, fault: Fault) -> Response {
     response
 }
 
-async fn admit_and_run(sim: &Simulator, mut parts: Parts, body: Bytes, batch: bool, next: Next) -> Response {
+async fn admit_and_run(sim: &Simulator, parts: Parts, body: Bytes, batch: bool, next: Next) -> Response {
     let access = match auth::authenticate(&sim.credentials, &parts, &body, sim.now_ms()) {
         Ok(access) => access,
         Err(error) => return error.into_response(),
@@ -92,6 +94,64 @@ async fn admit_and_run(sim: &Simulator, mut parts: Parts, body: Bytes, batch: bo
         return ApiError::not_found(format!("The project {} does not exist.", crate::error::quote(project)))
             .into_response();
     }
+    let Some(budget) = sim.take_budget(&credential_key(&parts)) else {
+        return authorized(sim, access, parts, body, batch, next).await;
+    };
+    let mut response = match budget.retry_after_s {
+        Some(retry_after_s) => {
+            let mut refused = ApiError::rate_limited(budget.limit, retry_after_s).into_response();
+            refused.extensions_mut().insert(LedgerNote {
+                fault: Some("rate_limit"),
+                ..Default::default()
+            });
+            refused
+        }
+        None => authorized(sim, access, parts, body, batch, next).await,
+    };
+    budget_headers(&mut response, &budget);
+    response
+}
+
+/// The bucket a call draws from: its token, or the AK of its signature. Only called once the
+/// credential is known good, so there are as many buckets as accepted credentials.
+fn credential_key(parts: &Parts) -> String {
+    if let Some(token) = parts.headers.get("x-auth-token") {
+        return format!("token:{}", String::from_utf8_lossy(token.as_bytes()));
+    }
+    let authorization = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(workspace_tsvi::sign::Authorization::parse);
+    format!("ak:{}", authorization.map(|a| a.access).unwrap_or_default())
+}
+
+pub const RATE_LIMIT_LIMIT: &str = "x-apig-ratelimit-limit";
+pub const RATE_LIMIT_REMAINING: &str = "x-apig-ratelimit-remaining";
+pub const RATE_LIMIT_RESET: &str = "x-apig-ratelimit-reset";
+/// The same figures in the `remain:…,limit:…,time:…` form of API Gateway's debug headers.
+pub const RATE_LIMIT_USER: &str = "x-apig-ratelimit-user";
+
+fn budget_headers(response: &mut Response, budget: &Budget) {
+    let headers = response.headers_mut();
+    headers.insert(RATE_LIMIT_LIMIT, HeaderValue::from(budget.limit));
+    headers.insert(RATE_LIMIT_REMAINING, HeaderValue::from(budget.remaining));
+    headers.insert(RATE_LIMIT_RESET, HeaderValue::from(budget.reset_s));
+    let user = format!("remain:{},limit:{},time:1 second", budget.remaining, budget.limit);
+    if let Ok(value) = HeaderValue::from_str(&user) {
+        headers.insert(RATE_LIMIT_USER, value);
+    }
+}
+
+/// After the credential and the project: the read-only check, the faults, the handler.
+async fn authorized(
+    sim: &Simulator,
+    access: auth::Access,
+    mut parts: Parts,
+    body: Bytes,
+    batch: bool,
+    next: Next,
+) -> Response {
     if !access.allows(&parts.method) {
         return ApiError::forbidden("The IAM user is not authorized to access the API: the credential is read-only.")
             .into_response();

@@ -6,11 +6,15 @@
 use crate::config::{GatewayConfig, Mode};
 use crate::http::{self, Common, DropConnection};
 use crate::proxy::{self, Proxy};
+use crate::sim::clock::http_date_from_ms;
 use crate::sim::Simulator;
 use crate::static_files::{self, StaticSite};
 use crate::{api, sim_api};
 use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderValue};
 use axum::middleware::from_fn_with_state;
+use axum::response::Response;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
@@ -63,7 +67,9 @@ impl Drop for Gateway {
 pub fn build_router(config: &GatewayConfig, bound: SocketAddr) -> Result<(Router, Option<Arc<Simulator>>), String> {
     let (api, simulator, config_json) = match &config.mode {
         Mode::Simulator(s) => {
-            let sim = Arc::new(Simulator::new(s.credentials.clone(), s.settings.clone(), s.latency_ms));
+            let sim = Arc::new(
+                Simulator::new(s.credentials.clone(), s.settings.clone(), s.latency_ms).with_rate_limit(s.rate_limit),
+            );
             let c = &s.credentials;
             let config_json = json!({
                 "mode": "simulator",
@@ -94,10 +100,22 @@ pub fn build_router(config: &GatewayConfig, bound: SocketAddr) -> Result<(Router
         pkg: config.pkg.clone(),
         config_json,
     });
-    let router = api
+    let mut router = api
         .merge(static_files::router(site))
         .layer(from_fn_with_state(Arc::new(Common::default()), http::common));
+    if let Some(sim) = &simulator {
+        router = router.layer(axum::middleware::map_response_with_state(sim.clone(), simulated_date));
+    }
     Ok((router, simulator))
+}
+
+/// The simulator's `Date` follows its own clock, `/_sim/clock` offset included, as a real
+/// service's `Date` follows its clock: clients that correct their signing clock read it.
+async fn simulated_date(State(sim): State<Arc<Simulator>>, mut response: Response) -> Response {
+    if let Ok(date) = HeaderValue::from_str(&http_date_from_ms(sim.now_ms())) {
+        response.headers_mut().insert(header::DATE, date);
+    }
+    response
 }
 
 /// Binds, builds and starts serving in the background.

@@ -56,7 +56,7 @@ async fn index() -> Json<Value> {
             "GET|POST /_sim/clock": "{advance_ms, offset_ms, paused}",
             "POST /_sim/reset": "{seed, servers, groups, job_ms, sub_job_failure_rate, session_step_ms}, all optional",
             "POST /_sim/servers": "{id, name, machine_name, description, server_group_id, session_count, maintain_status, vm_status, ip_addr, fail_updates} or a list of them",
-            "GET|POST /_sim/settings": "{job_ms, sub_job_failure_rate, session_step_ms, latency_ms}",
+            "GET|POST /_sim/settings": "{job_ms, sub_job_failure_rate, session_step_ms, latency_ms, rate_limit}",
         }
     }))
 }
@@ -211,6 +211,7 @@ fn settings_view(sim: &Simulator) -> Value {
         "sub_job_failure_rate": world.settings.sub_job_failure_rate,
         "session_step_ms": world.settings.session_step_ms,
         "latency_ms": sim.base_latency_ms(),
+        "rate_limit": sim.rate_limit(),
     })
 }
 
@@ -225,6 +226,8 @@ struct SettingsRequest {
     sub_job_failure_rate: Option<f64>,
     session_step_ms: Option<u64>,
     latency_ms: Option<u64>,
+    /// Requests per second per credential; 0 turns the limit off.
+    rate_limit: Option<u32>,
 }
 
 /// Changes how new jobs run and how fast sessions move, without resetting the world.
@@ -246,6 +249,9 @@ async fn set_settings(State(sim): State<Arc<Simulator>>, body: Bytes) -> Result<
     }
     if let Some(latency) = r.latency_ms {
         sim.set_base_latency_ms(latency);
+    }
+    if let Some(rate) = r.rate_limit {
+        sim.set_rate_limit(rate);
     }
     Ok(Json(settings_view(&sim)))
 }

@@ -134,6 +134,27 @@ pub fn iso_from_ms(ms: u64) -> String {
     )
 }
 
+/// `Tue, 02 Jan 2024 03:04:05 GMT`: the IMF-fixdate of RFC 7231, for the `Date` header.
+pub fn http_date_from_ms(ms: u64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]; // 1970-01-01 was a Thursday
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let secs = ms / 1000;
+    let d = sdk_date_from_unix(secs); // YYYYMMDDTHHMMSSZ
+    let month = d[4..6].parse::<usize>().unwrap_or(1).clamp(1, 12);
+    format!(
+        "{}, {} {} {} {}:{}:{} GMT",
+        DAYS[(secs / 86_400 % 7) as usize],
+        &d[6..8],
+        MONTHS[month - 1],
+        &d[0..4],
+        &d[9..11],
+        &d[11..13],
+        &d[13..15]
+    )
+}
+
 /// `2024-01-02T03:04:05.678Z`, for the ledger.
 pub fn iso_millis_from_ms(ms: u64) -> String {
     let seconds = iso_from_ms(ms);
@@ -148,6 +169,9 @@ mod tests {
     fn formats_dates() {
         assert_eq!(iso_from_ms(1_704_164_645_123), "2024-01-02T03:04:05Z");
         assert_eq!(iso_millis_from_ms(1_704_164_645_123), "2024-01-02T03:04:05.123Z");
+        assert_eq!(http_date_from_ms(1_704_164_645_123), "Tue, 02 Jan 2024 03:04:05 GMT");
+        assert_eq!(http_date_from_ms(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(http_date_from_ms(951_782_400_000), "Tue, 29 Feb 2000 00:00:00 GMT");
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod faults;
 pub mod jobs;
 pub mod ledger;
 pub mod prng;
+pub mod rate_limit;
 pub mod sessions;
 pub mod state;
 
@@ -14,6 +15,7 @@ use crate::auth::Credentials;
 use clock::{iso_millis_from_ms, SimClock};
 use faults::Faults;
 use ledger::{LedgerEntry, LedgerNote};
+use rate_limit::{Budget, RateLimiter};
 use state::{Settings, World};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -27,6 +29,11 @@ pub struct Simulator {
     faults: Mutex<Faults>,
     ledger: Mutex<Vec<LedgerEntry>>,
     latency_ms: AtomicU64,
+    /// `--rate-limit`; a reset goes back to it.
+    initial_rate_limit: u32,
+    rate_limiter: Mutex<RateLimiter>,
+    /// The rate limiter's time: real and monotonic, whatever the simulated clock does.
+    started: std::time::Instant,
 }
 
 impl std::fmt::Debug for Simulator {
@@ -50,7 +57,35 @@ impl Simulator {
             world: RwLock::new(world),
             ledger: Mutex::new(Vec::new()),
             latency_ms: AtomicU64::new(latency_ms),
+            initial_rate_limit: 0,
+            rate_limiter: Mutex::new(RateLimiter::default()),
+            started: std::time::Instant::now(),
         }
+    }
+
+    /// Sets `--rate-limit` (requests per second per credential; 0 is off).
+    pub fn with_rate_limit(mut self, per_second: u32) -> Self {
+        self.initial_rate_limit = per_second;
+        self.rate_limiter = Mutex::new(RateLimiter::new(per_second));
+        self
+    }
+
+    fn rate_limiter(&self) -> MutexGuard<'_, RateLimiter> {
+        self.rate_limiter.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn rate_limit(&self) -> u32 {
+        self.rate_limiter().per_second()
+    }
+
+    pub fn set_rate_limit(&self, per_second: u32) {
+        self.rate_limiter().set(per_second);
+    }
+
+    /// Takes one request from the budget of an authenticated credential.
+    pub fn take_budget(&self, credential: &str) -> Option<Budget> {
+        let now = self.started.elapsed().as_millis() as u64;
+        self.rate_limiter().take(credential, now)
     }
 
     pub fn now_ms(&self) -> u64 {
@@ -94,12 +129,13 @@ impl Simulator {
     }
 
     /// Back to the seeded initial state (with `settings`, the command line's by default):
-    /// clock at wall time, faults cleared, ledger emptied.
+    /// clock at wall time, faults cleared, rate limit back to `--rate-limit`, ledger emptied.
     pub fn reset(&self, settings: Settings) {
         self.clock.reset();
         let world = data::generate(&settings, &self.credentials.project_id, self.clock.now_ms());
         *self.world_mut() = world;
         self.faults().reset();
+        self.set_rate_limit(self.initial_rate_limit);
         self.ledger().clear();
     }
 
