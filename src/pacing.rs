@@ -1,7 +1,9 @@
 //! Adaptive pacing, after the AWS SDKs' adaptive retry mode: the client sends as fast as it is
-//! asked until the service throttles it (429), then lowers its own request rate and the number
-//! of calls it keeps in flight, and recovers slowly while calls succeed. When the service
-//! announces its limit in `X-Apig-RateLimit-*` headers, the rate never goes above it.
+//! asked until the service throttles it (429), then lowers its own request rate to 70% of what
+//! it was sending and halves the calls it keeps in flight. While calls pass, the rate grows back
+//! along a cubic curve (as TCP CUBIC and the AWS SDKs do): slowly near the rate that was
+//! throttled, faster once past it, and pacing switches off at twice that rate. When the
+//! service announces its limit in `X-Apig-RateLimit-*` headers, the rate never goes above it.
 //!
 //! Pure: every method takes the time, so tests drive it with a fake clock and check every wait.
 
@@ -15,17 +17,21 @@ pub const MAX_IN_FLIGHT: usize = 64;
 pub const MIN_IN_FLIGHT: usize = 2;
 /// How often a call waiting for a free slot in flight looks again.
 pub const IN_FLIGHT_POLL_MS: u32 = 25;
+/// Among at least this many answers in the last second, a share of 429s up to
+/// [`NOISE_SHARE`] is noise (the odd 429 of a busy gateway), not a limit being hit.
+const NOISE_MIN_ANSWERS: usize = 20;
+const NOISE_SHARE: f64 = 0.05;
 /// Throttles closer together than this count as one (a burst of 429s is one signal).
 const DECREASE_EVERY_MS: u64 = 1000;
-/// The rate grows at most once per this period while calls succeed.
+/// One more call may be in flight per this period while calls pass.
 const INCREASE_EVERY_MS: u64 = 1000;
-/// Multiplicative decrease on a throttle, and growth per period of success.
-const DECREASE_FACTOR: f64 = 0.5;
-const INCREASE_FACTOR: f64 = 1.1;
-const INCREASE_STEP: f64 = 0.5;
-/// Without an announced limit, pacing switches itself off again once the rate has grown back
-/// to this many times what it was when the service first throttled.
-const RELEASE_FACTOR: f64 = 4.0;
+/// The rate kept on a throttle (AWS's beta).
+const DECREASE_FACTOR: f64 = 0.7;
+/// How fast the cubic curve grows (AWS's and CUBIC's C), in requests per second per second³.
+const CUBIC_SCALE: f64 = 0.4;
+/// Without an announced limit, pacing switches itself off once the rate has grown back to
+/// this many times the rate that was throttled.
+const RELEASE_FACTOR: f64 = 2.0;
 
 /// What a finished call says about the service's limits.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -42,17 +48,25 @@ pub struct Pacer {
     rate: Option<f64>,
     /// The limit the service announced, per second.
     ceiling: Option<f64>,
-    /// The rate pacing switches off at (no announced limit).
-    release_at: f64,
+    /// The rate the last throttle came at (CUBIC's W_max).
+    throttled_rate: f64,
     /// When the next call may start.
     next_slot_ms: u64,
     in_flight: usize,
     max_in_flight: usize,
     /// Send times within the last second, to measure the rate actually sent.
     recent: VecDeque<u64>,
+    /// Answers within the last second: when, and whether it was a 429.
+    answers: VecDeque<(u64, bool)>,
     last_decrease_ms: Option<u64>,
     last_increase_ms: u64,
     throttles: u64,
+}
+
+/// The cubic curve through `0.7 * w_max` at the throttle and `w_max` after `K` seconds.
+fn cubic_rate(w_max: f64, seconds_since_throttle: f64) -> f64 {
+    let k = (w_max * (1.0 - DECREASE_FACTOR) / CUBIC_SCALE).cbrt();
+    CUBIC_SCALE * (seconds_since_throttle - k).powi(3) + w_max
 }
 
 impl Default for Pacer {
@@ -60,11 +74,12 @@ impl Default for Pacer {
         Pacer {
             rate: None,
             ceiling: None,
-            release_at: f64::INFINITY,
+            throttled_rate: 0.0,
             next_slot_ms: 0,
             in_flight: 0,
             max_in_flight: MAX_IN_FLIGHT,
             recent: VecDeque::new(),
+            answers: VecDeque::new(),
             last_decrease_ms: None,
             last_increase_ms: 0,
             throttles: 0,
@@ -109,6 +124,10 @@ impl Pacer {
             }
             self.rate = Some(capped);
         }
+        self.answers.push_back((now_ms, outcome == Outcome::Throttled));
+        while self.answers.front().is_some_and(|&(t, _)| t + 1000 <= now_ms) {
+            self.answers.pop_front();
+        }
         match outcome {
             Outcome::Throttled => self.throttled(now_ms),
             Outcome::Passed => self.passed(now_ms),
@@ -125,33 +144,44 @@ impl Pacer {
         if self.last_decrease_ms.is_some_and(|t| now_ms < t + DECREASE_EVERY_MS) {
             return;
         }
+        let answered = self.answers.len();
+        let throttled = self.answers.iter().filter(|(_, throttled)| *throttled).count();
+        if answered >= NOISE_MIN_ANSWERS && (throttled as f64) <= answered as f64 * NOISE_SHARE {
+            return;
+        }
         self.last_decrease_ms = Some(now_ms);
         self.last_increase_ms = now_ms;
+        // What was really sent in the last second; the allowed rate when that was lower.
         let sent = self.recent.iter().filter(|&&t| t + 1000 > now_ms).count() as f64;
         let basis = match self.rate {
-            Some(rate) => rate.min(sent.max(MIN_RATE)),
-            None => sent.max(MIN_RATE),
-        };
-        if self.rate.is_none() {
-            self.release_at = basis * RELEASE_FACTOR;
+            Some(rate) => rate.min(sent),
+            None => sent,
         }
+        .max(MIN_RATE);
+        self.throttled_rate = basis;
         self.rate = Some((basis * DECREASE_FACTOR).max(MIN_RATE));
         // Half of what was in flight when the throttle came back (this call included).
         self.max_in_flight = (self.max_in_flight.min(self.in_flight + 1) / 2).max(MIN_IN_FLIGHT);
     }
 
     fn passed(&mut self, now_ms: u64) {
-        let Some(rate) = self.rate else { return };
-        if now_ms < self.last_increase_ms + INCREASE_EVERY_MS {
+        if self.rate.is_none() {
             return;
         }
-        self.last_increase_ms = now_ms;
-        self.max_in_flight = (self.max_in_flight + 1).min(MAX_IN_FLIGHT);
-        let grown = rate * INCREASE_FACTOR + INCREASE_STEP;
+        if now_ms >= self.last_increase_ms + INCREASE_EVERY_MS {
+            self.last_increase_ms = now_ms;
+            self.max_in_flight = (self.max_in_flight + 1).min(MAX_IN_FLIGHT);
+        }
+        let Some(since) = self.last_decrease_ms.map(|t| now_ms.saturating_sub(t) as f64 / 1000.0) else {
+            // Paced only because the service announced its limit: stay at it.
+            return;
+        };
+        let grown = cubic_rate(self.throttled_rate, since).max(MIN_RATE);
         self.rate = match self.ceiling {
             Some(ceiling) => Some(grown.min(ceiling)),
-            None if grown >= self.release_at => {
+            None if grown >= self.throttled_rate * RELEASE_FACTOR => {
                 self.max_in_flight = MAX_IN_FLIGHT;
+                self.last_decrease_ms = None;
                 None
             }
             None => Some(grown),
@@ -227,53 +257,78 @@ mod tests {
     }
 
     #[test]
-    fn a_throttle_halves_the_measured_rate_and_spaces_calls() {
+    fn a_throttle_keeps_70_percent_of_the_measured_rate_and_spaces_calls() {
         let mut p = Pacer::default();
-        // 20 calls within one second, then a 429.
-        for i in 0..20 {
-            assert_eq!(p.admit(10_000 + i * 50), Ok(0));
-            p.finish(10_000 + i * 50 + 10, Outcome::Passed, None);
+        // 15 calls within one second, then a 429.
+        for i in 0..15 {
+            assert_eq!(p.admit(10_300 + i * 50), Ok(0));
+            p.finish(10_300 + i * 50 + 10, Outcome::Passed, None);
         }
         p.admit(11_000).unwrap();
         p.finish(11_010, Outcome::Throttled, None);
-        assert_eq!(p.rate(), Some(10.0));
-        // 10 per second: one every 100 ms.
+        // 16 sent in the last second: 11.2 a second, one every 90 ms.
+        assert_eq!(p.rate(), Some(16.0 * 0.7));
         assert_eq!(p.admit(11_010), Ok(0));
-        assert_eq!(p.admit(11_010), Ok(100));
+        assert_eq!(p.admit(11_010), Ok(90));
         p.release();
-        assert_eq!(p.admit(11_020), Ok(190));
+        assert_eq!(p.admit(11_020), Ok(170));
         p.release();
         // A burst of 429s within a second is one signal.
         p.finish(11_030, Outcome::Throttled, None);
         p.finish(11_040, Outcome::Throttled, None);
-        assert_eq!(p.rate(), Some(10.0));
+        assert_eq!(p.rate(), Some(16.0 * 0.7));
         assert_eq!(p.throttles(), 3);
     }
 
     #[test]
-    fn recovers_slowly_and_switches_off_again() {
+    fn recovers_along_a_cubic_and_switches_off_again() {
         let mut p = Pacer::default();
-        for i in 0..8 {
+        for i in 0..9 {
             p.admit(i * 100).unwrap();
             p.release();
         }
-        p.admit(800).unwrap();
-        p.finish(800, Outcome::Throttled, None);
-        // Nine calls in the last second: paced at half of that.
-        assert_eq!(p.rate(), Some(4.5));
+        p.admit(950).unwrap();
+        p.finish(950, Outcome::Throttled, None);
+        // Ten calls in the last second.
+        assert_eq!(p.rate(), Some(7.0));
         let mut rates = Vec::new();
-        let mut now = 800;
+        let mut now = 950;
         while p.rate().is_some() && rates.len() < 100 {
-            now += 1000;
+            now += 500;
             p.admit(now).unwrap();
             p.finish(now, Outcome::Passed, None);
             rates.push(p.rate());
         }
-        // Grows by 10% + 0.5 per second until 4x the rate that was throttled (36).
-        assert_eq!(rates[0], Some(4.5 * 1.1 + 0.5));
-        assert!(rates.len() > 10 && rates.len() < 30, "{}", rates.len());
+        // Back at 10 after K = cbrt(10 * 0.3 / 0.4) = 1.96 s, flat around it, off at 20.
+        let at = |seconds: f64| cubic_rate(10.0, seconds);
+        assert!((at(0.0) - 7.0).abs() < 1e-9);
+        assert!((at((7.5f64).cbrt()) - 10.0).abs() < 1e-9);
+        assert_eq!(rates[0], Some(at(0.5)));
+        assert_eq!(rates[3], Some(at(2.0)));
+        assert!(rates.windows(2).all(|w| w[1].is_none() || w[1] > w[0]), "{rates:?}");
+        // 0.4 (t - 1.96)^3 = 10: t = 4.88 s, the tenth half-second.
+        assert_eq!(rates.len(), 10);
         assert_eq!(rates.last(), Some(&None));
         assert_eq!(p.max_in_flight(), MAX_IN_FLIGHT);
+    }
+
+    #[test]
+    fn an_odd_429_among_many_answers_is_noise() {
+        let mut p = Pacer::default();
+        for i in 0..40 {
+            p.admit(i * 25).unwrap();
+            p.finish(i * 25 + 5, Outcome::Passed, None);
+        }
+        p.admit(1000).unwrap();
+        p.finish(1001, Outcome::Throttled, None);
+        assert_eq!((p.rate(), p.throttles()), (None, 1));
+        // A second and third within the same second pass 5%: that is a limit.
+        p.admit(1002).unwrap();
+        p.finish(1003, Outcome::Throttled, None);
+        assert_eq!(p.rate(), None);
+        p.admit(1004).unwrap();
+        p.finish(1005, Outcome::Throttled, None);
+        assert!(p.rate().is_some());
     }
 
     #[test]

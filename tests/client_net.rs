@@ -262,10 +262,13 @@ fn a_throttle_slows_the_client_down_and_it_recovers() {
             _ => None,
         })
         .unwrap();
-    // Ten calls in the last second when the 429 came: half of that.
-    assert_eq!(throttled_rate, 5.0);
+    // Ten calls in the last second when the 429 came: 70% of that.
+    assert_eq!(throttled_rate, 7.0);
     let gaps_after: Vec<u64> = times[10..].windows(2).map(|w| w[1] - w[0]).collect();
-    assert!(gaps_after.iter().all(|&g| g >= 1000 / 9), "{gaps_after:?}");
+    // 7 a second at first, growing back towards the 10 a second that was throttled, slowly
+    // near it: 20 calls later it is still not past it.
+    assert!(gaps_after[..2].iter().all(|&g| g >= 1000 / 7), "{gaps_after:?}");
+    assert!(gaps_after.windows(2).all(|w| w[1] <= w[0]) && gaps_after.iter().all(|&g| g >= 100), "{gaps_after:?}");
     let rate = client.pacer().rate().expect("still pacing");
     assert!(rate > throttled_rate, "recovering: {rate}");
     assert_eq!(client.pacer().throttles(), 1);
