@@ -201,6 +201,8 @@ impl ServerRecord for Raw {
 extern "C" {
     #[wasm_bindgen(typescript_type = "CallOptions")]
     pub type CallOptionsArg;
+    #[wasm_bindgen(typescript_type = "ClientOptions")]
+    pub type ClientOptionsArg;
     #[wasm_bindgen(typescript_type = "ListServersQuery")]
     pub type ListServersQueryArg;
     #[wasm_bindgen(typescript_type = "ListAllOptions")]
@@ -607,8 +609,9 @@ impl JsClient {
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "ClientOptions | undefined")] options: JsValue,
+        options: Option<ClientOptionsArg>,
     ) -> Result<JsClient, JsValue> {
+        let options = arg(options);
         let value = read_value(config, "")?;
         let config: ClientConfig = parse_client_config(&value).map_err(|issues| js_error(Error::Validation(issues)))?;
         let mut client = Client::new(config, FetchTransport);
