@@ -172,3 +172,28 @@ test("a retry configuration is validated", () => {
   assert.throws(() => new Client({ endpoint: "http://127.0.0.1:1", projectId: PROJECT, auth: { none: true }, maxResponseBytes: 1 }), /maxResponseBytes/);
   assert.throws(() => new Client({ endpoint: "http://127.0.0.1:1", projectId: PROJECT, auth: { none: true } }, { onEvent: 3 }), /onEvent|function/);
 });
+
+test("planRollout and listAllServers survive a 429 on any read (and fail on it with retry: false)", async () => {
+  const served = new Map();
+  const stub = await stubWith((req, res) => {
+    const path = new URL(req.url, "http://x").pathname + (new URL(req.url, "http://x").searchParams.get("offset") ?? "");
+    served.set(path, (served.get(path) ?? 0) + 1);
+    // The first time each distinct request comes, it is throttled.
+    if (served.get(path) === 1) return reply(res, 429, { error_code: "APIG.0308", error_msg: "throttled" }, { "retry-after": "0" });
+    if (req.url.includes("app-server-groups/")) return reply(res, 200, { id: "g1", ip_virtual: { enable: true } });
+    const offset = Number(new URL(req.url, "http://x").searchParams.get("offset") ?? 0);
+    const items = Array.from({ length: Math.min(100, 150 - offset) }, (_, i) => ({ id: `s${offset + i}`, server_group_id: "g1", vm_status: "ACTIVE" }));
+    return reply(res, 200, { count: 150, items });
+  });
+  const client = tokenClient(stub.url);
+  const all = await client.listAllServers({}, { concurrency: 2 });
+  assert.equal(all.items.length, 150);
+  const plan = await client.planRollout(all.items, {});
+  assert.ok(plan.summary.planned > 0);
+  assert.equal(served.get(`/v1/${PROJECT}/app-server-groups/g1`), 2, "the group read was retried once");
+
+  served.clear();
+  const noRetry = tokenClient(stub.url, { retry: false });
+  assert.equal((await rejection(noRetry.listAllServers({}))).status, 429);
+  assert.equal((await rejection(noRetry.planRollout(all.items, {}))).status, 429);
+});
