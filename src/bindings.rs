@@ -42,7 +42,17 @@ export interface ClientConfig {
   timeoutMs?: number;
   headers?: Record<string, string>;
   allowInsecureHttp?: boolean;
+  /** Reads (GET) retried on 429, 5xx, timeouts and network errors: default 5 attempts, 1000 ms base, 20000 ms cap; `false` for none. batchUpdateTsvi is never retried. */
+  retry?: false | true | { maxAttempts?: number; baseMs?: number; maxMs?: number };
+  /** Larger answers fail with ApiError `response.too_large` (default 16 MB). */
+  maxResponseBytes?: number;
 }
+/** What the client tells about itself: a read retried, its signing clock corrected, throttling. */
+export type ClientEvent =
+  | { type: "retry"; method: string; path: string; attempt: number; delay_ms: number; status: number | null; code: string }
+  | { type: "clock_skew"; offset_ms: number; path: string }
+  | { type: "throttled"; rate: number | null; max_in_flight: number };
+export interface ClientOptions { onEvent?: (event: ClientEvent) => void }
 export interface CallOptions { signal?: AbortSignal }
 export interface ListAllOptions extends CallOptions {
   /** Pages fetched at once after the first, 1 to 16 (default 4). */
@@ -96,6 +106,8 @@ export interface JobDetail {
   sub_jobs_total?: number; sub_jobs?: SubJob[];
 }
 export interface Page<T> { count: number; items: T[] }
+/** listAllServers' answer: `stopped` says why it ended before the pages `count` promised. */
+export interface Listing<T> extends Page<T> { stopped?: "no_new_servers" | "page_limit" }
 export interface ListServersQuery {
   offset?: number; limit?: number; server_group_id?: string; server_name?: string; machine_name?: string;
   ip_addr?: string; server_id?: string; maintain_status?: boolean | "true" | "false";
@@ -197,6 +209,8 @@ impl ServerRecord for Raw {
 extern "C" {
     #[wasm_bindgen(typescript_type = "CallOptions")]
     pub type CallOptionsArg;
+    #[wasm_bindgen(typescript_type = "ClientOptions")]
+    pub type ClientOptionsArg;
     #[wasm_bindgen(typescript_type = "ListServersQuery")]
     pub type ListServersQueryArg;
     #[wasm_bindgen(typescript_type = "ListAllOptions")]
@@ -253,6 +267,9 @@ fn js_error(error: Error) -> JsValue {
             }
             if let Some(message) = api.encoded_authorization_message {
                 set(&value, "encoded_authorization_message", message);
+            }
+            if let Some(ms) = api.clock_skew_ms {
+                set(&value, "clockSkewMs", ms as f64);
             }
         }
         Error::Timeout { timeout_ms } => set(&value, "timeoutMs", timeout_ms),
@@ -598,10 +615,20 @@ fn promise(prepare: impl FnOnce() -> Result<Call, JsValue>) -> Promise {
 #[wasm_bindgen(js_class = Client)]
 impl JsClient {
     #[wasm_bindgen(constructor)]
-    pub fn new(#[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue) -> Result<JsClient, JsValue> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
+        options: Option<ClientOptionsArg>,
+    ) -> Result<JsClient, JsValue> {
+        let options = arg(options);
         let value = read_value(config, "")?;
         let config: ClientConfig = parse_client_config(&value).map_err(|issues| js_error(Error::Validation(issues)))?;
-        Ok(JsClient { inner: Rc::new(Client::new(config, FetchTransport)) })
+        let mut client = Client::new(config, FetchTransport);
+        if let Some(listener) = callback(&options, "onEvent")? {
+            client = client.with_events(move |event| {
+                let _ = listener.call1(&JsValue::NULL, &to_js(event));
+            });
+        }
+        Ok(JsClient { inner: Rc::new(client) })
     }
 
     /// The endpoint origin calls go to.
@@ -678,7 +705,7 @@ impl JsClient {
     }
 
     /// Every server matching the filters, the pages after the first fetched in parallel.
-    #[wasm_bindgen(js_name = listAllServers, unchecked_return_type = "Promise<Page<AppServer>>")]
+    #[wasm_bindgen(js_name = listAllServers, unchecked_return_type = "Promise<Listing<AppServer>>")]
     pub fn list_all_servers(
         &self,
         query: Option<ListServersQueryArg>,

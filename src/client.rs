@@ -4,24 +4,36 @@
 //! [`crate::model`], or (in the bindings) the host's own parsed object, which keeps every
 //! field the service sent.
 //!
-//! Every call checks its input first and sends nothing when it is wrong. No call is ever
-//! retried here: batch-update-tsvi reboots servers, and whether a retry is safe is the
-//! rollout engine's decision, made with what it can prove about the servers.
+//! Every call checks its input first and sends nothing when it is wrong. Reads (GET) are
+//! retried on 429, 5xx, timeouts and network errors ([`RetryPolicy`]); batch-update-tsvi and
+//! batch-maint never are: a reboot is resent only by the rollout engine, with what it can
+//! prove about the servers. Every call is paced ([`crate::pacing`]), answers are bounded
+//! (body size, JSON depth), redirects are refused, and nothing built from an answer carries
+//! the client's own secrets.
 
-use crate::config::{Auth, ClientConfig};
-use crate::error::{ApiError, Error};
+use crate::backoff::{parse_retry_after_ms, Rng, SplitMix64};
+use crate::config::{Auth, ClientConfig, RetryPolicy};
+use crate::error::{redact, ApiError, Error};
 use crate::json::{self, Value};
 use crate::model::*;
+use crate::pacing::{announced_limit, Outcome, Pacer};
 use crate::sign::{self, canonical_query, wire_path, QueryValue, SignInput};
 use crate::transport::{HttpRequest, HttpResponse, Transport};
 use crate::validate::{self, validate_batch_request, validate_query, Issue};
 use futures_util::stream::{self, StreamExt};
 use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::cell::{Cell, RefCell};
 
 /// The largest page ListServers serves.
 pub const MAX_PAGE: u32 = 100;
 pub const DEFAULT_PAGE_CONCURRENCY: usize = 4;
 pub const MAX_PAGE_CONCURRENCY: usize = 16;
+/// listAllServers never asks for more pages than this, whatever `count` says (100,000 servers).
+pub const MAX_LIST_PAGES: u32 = 1000;
+/// A 401 whose `Date` is further than this from the signing clock is taken for clock skew
+/// (APIG refuses an `X-Sdk-Date` 15 minutes off; 5 leaves no doubt).
+pub const CLOCK_SKEW_THRESHOLD_MS: i64 = 5 * 60 * 1000;
 
 /// A decoded answer and the request id it came with.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,9 +42,50 @@ pub struct Answer<T> {
     pub request_id: Option<String>,
 }
 
+/// What the client tells its owner about its own behaviour (the bindings' `onEvent`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientEvent {
+    /// A read failed in a way that may pass and is sent again after `delay_ms`.
+    Retry { method: &'static str, path: String, attempt: u32, delay_ms: u32, status: Option<u16>, code: &'static str },
+    /// A 401 came with a `Date` far from the signing clock: the clock is corrected by
+    /// `offset_ms` for the rest of the client's life and the call sent once more.
+    ClockSkew { offset_ms: i64, path: String },
+    /// The service throttled the client (429): pacing now allows `rate` calls per second
+    /// (`None`: not pacing) and `max_in_flight` at once.
+    Throttled { rate: Option<f64>, max_in_flight: usize },
+}
+
+/// Why listAllServers stopped before the pages `count` promised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListStop {
+    /// A page added no server not seen already (a server repeating itself or lying about `count`).
+    NoNewServers,
+    /// `count` asked for more than [`MAX_LIST_PAGES`] pages.
+    PageLimit,
+}
+
+/// Every server of a listing, and why it stopped early, when it did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Listing<R> {
+    pub count: u32,
+    pub items: Vec<R>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<ListStop>,
+}
+
+/// Who hears the client's [`ClientEvent`]s.
+pub type EventListener = Box<dyn Fn(&ClientEvent)>;
+
 pub struct Client<T: Transport> {
     config: ClientConfig,
     transport: T,
+    /// The service's clock minus the transport's, learnt from a 401's `Date`; signing adds it.
+    clock_offset_ms: Cell<i64>,
+    rng: RefCell<Box<dyn Rng>>,
+    pacer: RefCell<Pacer>,
+    on_event: Option<EventListener>,
 }
 
 fn issues_to_error(issues: Vec<Issue>) -> Error {
@@ -43,9 +96,76 @@ fn to_query(pairs: Vec<validate::QueryPair>) -> Vec<(String, QueryValue)> {
     pairs.into_iter().map(|(k, v)| (k, QueryValue::Text(v))).collect()
 }
 
+/// Ends a paced call's slot in flight also when its future is dropped half-way.
+struct Slot<'a> {
+    pacer: &'a RefCell<Pacer>,
+    open: bool,
+}
+
+impl Slot<'_> {
+    fn finish(mut self, now_ms: u64, outcome: Outcome, announced: Option<f64>) {
+        self.open = false;
+        self.pacer.borrow_mut().finish(now_ms, outcome, announced);
+    }
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            self.pacer.borrow_mut().release();
+        }
+    }
+}
+
+/// Whether a failed read may pass if sent again.
+fn passing(error: &Error) -> bool {
+    match error {
+        Error::Api(api) => (api.status == 429 || api.status >= 500) && !api.error_code.starts_with("response."),
+        Error::Timeout { .. } | Error::Network { .. } => true,
+        Error::Validation(_) | Error::Aborted => false,
+    }
+}
+
+/// Unix milliseconds of an HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`).
+pub fn parse_http_date_ms(value: &str) -> Option<u64> {
+    let parts: Vec<&str> = value.split_whitespace().collect();
+    let [_, day, month, year, time, zone] = parts.as_slice() else { return None };
+    if *zone != "GMT" {
+        return None;
+    }
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let month = MONTHS.iter().position(|m| m == month)? + 1;
+    let day: u32 = day.parse().ok()?;
+    let year: u32 = year.parse().ok()?;
+    let hms: Vec<&str> = time.split(':').collect();
+    let [h, m, s] = hms.as_slice() else { return None };
+    let sdk = format!("{year:04}{month:02}{day:02}T{h:0>2}{m:0>2}{s:0>2}Z");
+    sign::unix_from_sdk_date(&sdk).map(|secs| secs * 1000)
+}
+
 impl<T: Transport> Client<T> {
     pub fn new(config: ClientConfig, transport: T) -> Self {
-        Client { config, transport }
+        let seed = transport.now_ms() ^ 0x5DEE_CE66_D1CE_5EED;
+        Client {
+            config,
+            transport,
+            clock_offset_ms: Cell::new(0),
+            rng: RefCell::new(Box::new(SplitMix64(seed))),
+            pacer: RefCell::new(Pacer::default()),
+            on_event: None,
+        }
+    }
+
+    /// Replaces the jitter's random source (tests make it exact).
+    pub fn with_rng(mut self, rng: impl Rng + 'static) -> Self {
+        self.rng = RefCell::new(Box::new(rng));
+        self
+    }
+
+    /// Hands every [`ClientEvent`] to `listener`.
+    pub fn with_events(mut self, listener: impl Fn(&ClientEvent) + 'static) -> Self {
+        self.on_event = Some(Box::new(listener));
+        self
     }
 
     pub fn config(&self) -> &ClientConfig {
@@ -54,6 +174,39 @@ impl<T: Transport> Client<T> {
 
     pub fn transport(&self) -> &T {
         &self.transport
+    }
+
+    /// The correction applied to the signing clock, in milliseconds (0 until a skew was seen).
+    pub fn clock_offset_ms(&self) -> i64 {
+        self.clock_offset_ms.get()
+    }
+
+    /// The pacing state: its rate, slots in flight and 429s seen.
+    pub fn pacer(&self) -> Pacer {
+        self.pacer.borrow().clone()
+    }
+
+    fn emit(&self, event: ClientEvent) {
+        if let Some(listener) = &self.on_event {
+            listener(&event);
+        }
+    }
+
+    /// The secrets of this client, to take out of anything built from an answer.
+    fn secrets(&self) -> Vec<&str> {
+        match &self.config.auth {
+            Auth::Token(token) => vec![token],
+            Auth::AkSk(credentials) => {
+                let mut secrets = vec![credentials.sk.as_str()];
+                secrets.extend(credentials.security_token.as_deref());
+                secrets
+            }
+            Auth::None => Vec::new(),
+        }
+    }
+
+    fn signing_now_ms(&self) -> u64 {
+        (self.transport.now_ms() as i64).saturating_add(self.clock_offset_ms.get()).max(0) as u64
     }
 
     /// Builds the request exactly as it goes on the wire, signed when the auth asks for it.
@@ -71,7 +224,7 @@ impl<T: Transport> Client<T> {
         headers.extend(self.config.headers.iter().cloned());
         let url = match &self.config.auth {
             Auth::AkSk(credentials) => {
-                let sdk_date = sign::sdk_date_from_unix(self.transport.now_ms() / 1000);
+                let sdk_date = sign::sdk_date_from_unix(self.signing_now_ms() / 1000);
                 let signed = sign::sign(&SignInput {
                     method,
                     url: &format!("{}{path}", self.config.origin),
@@ -98,9 +251,44 @@ impl<T: Transport> Client<T> {
                 url
             }
         };
-        Ok(HttpRequest { method, url, headers, body })
+        Ok(HttpRequest { method, url, headers, body, max_response_bytes: self.config.max_response_bytes })
     }
 
+    /// Waits for pacing, then sends once. Every answer, and every failure, is told to pacing.
+    async fn send_paced(&self, request: HttpRequest, signal: Option<&T::Signal>) -> Result<HttpResponse, Error> {
+        let wait = loop {
+            if signal.is_some_and(|s| self.transport.is_aborted(s)) {
+                return Err(Error::Aborted);
+            }
+            let admitted = self.pacer.borrow_mut().admit(self.transport.now_ms());
+            match admitted {
+                Ok(wait) => break wait,
+                Err(poll) => self.transport.sleep(poll).await,
+            }
+        };
+        let slot = Slot { pacer: &self.pacer, open: true };
+        if wait > 0 {
+            self.transport.sleep(wait).await;
+        }
+        let result = self.transport.send(request, self.config.timeout_ms, signal).await;
+        let now = self.transport.now_ms();
+        match &result {
+            Ok(response) => {
+                let announced = announced_limit(response.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+                let outcome = if response.status == 429 { Outcome::Throttled } else { Outcome::Passed };
+                slot.finish(now, outcome, announced);
+                if response.status == 429 {
+                    let pacer = self.pacer.borrow().clone();
+                    self.emit(ClientEvent::Throttled { rate: pacer.rate(), max_in_flight: pacer.max_in_flight() });
+                }
+            }
+            Err(_) => slot.finish(now, Outcome::Passed, None),
+        }
+        result
+    }
+
+    /// One call: paced, retried when it is a read, corrected once for clock skew, and read
+    /// into `R`. Nothing returned carries the client's secrets.
     async fn call<R: DeserializeOwned>(
         &self,
         method: &'static str,
@@ -109,25 +297,106 @@ impl<T: Transport> Client<T> {
         body: Option<String>,
         signal: Option<&T::Signal>,
     ) -> Result<Answer<R>, Error> {
-        let request = self.build_request(method, path, query, body)?;
-        let HttpResponse { status, request_id, retry_after, body } =
-            self.transport.send(request, self.config.timeout_ms, signal).await?;
+        let policy = if method == "GET" { self.config.retry } else { RetryPolicy::OFF };
+        let backoff = policy.backoff();
+        let mut attempt = 1;
+        let mut skew_corrected: Option<i64> = None;
+        loop {
+            let request = self.build_request(method, path, query, body.clone())?;
+            let result = self.send_paced(request, signal).await;
+            let result = match result {
+                Ok(response) => {
+                    if let Some(offset) = self.skew_to_correct(&response, skew_corrected.is_some()) {
+                        skew_corrected = Some(offset);
+                        self.clock_offset_ms.set(offset);
+                        self.emit(ClientEvent::ClockSkew { offset_ms: offset, path: path.to_owned() });
+                        // The resend does not count as an attempt, and happens once per call.
+                        continue;
+                    }
+                    self.read_answer::<R>(response)
+                }
+                Err(error) => Err(self.redacted(error)),
+            };
+            let error = match result {
+                Ok(answer) => return Ok(answer),
+                Err(mut error) => {
+                    if let (Error::Api(api), Some(offset)) = (&mut error, skew_corrected) {
+                        api.clock_skew_ms = Some(offset);
+                    }
+                    error
+                }
+            };
+            let aborted = signal.is_some_and(|s| self.transport.is_aborted(s));
+            if attempt >= policy.max_attempts || !passing(&error) || aborted {
+                return Err(error);
+            }
+            let (status, hint) = match &error {
+                Error::Api(api) => (Some(api.status), api.retry_after_ms),
+                _ => (None, None),
+            };
+            let delay = backoff.delay_with_hint_ms(attempt - 1, hint, &mut **self.rng.borrow_mut());
+            self.emit(ClientEvent::Retry { method, path: path.to_owned(), attempt, delay_ms: delay, status, code: error.code() });
+            self.transport.sleep(delay).await;
+            attempt += 1;
+        }
+    }
+
+    /// The correction to make when a signed call got a 401 whose `Date` is far from the
+    /// signing clock, unless this call was corrected already.
+    fn skew_to_correct(&self, response: &HttpResponse, already: bool) -> Option<i64> {
+        if already || response.status != 401 || !matches!(self.config.auth, Auth::AkSk(_)) {
+            return None;
+        }
+        let server_ms = parse_http_date_ms(response.header("date")?)? as i64;
+        let skew = server_ms - self.signing_now_ms() as i64;
+        (skew.abs() > CLOCK_SKEW_THRESHOLD_MS).then(|| self.clock_offset_ms.get() + skew)
+    }
+
+    fn redacted(&self, error: Error) -> Error {
+        let secrets = self.secrets();
+        match error {
+            Error::Network { message, sent } => Error::Network { message: redact(&message, &secrets), sent },
+            Error::Api(mut api) => {
+                api.error_msg = redact(&api.error_msg, &secrets);
+                api.error_code = redact(&api.error_code, &secrets);
+                api.body = api.body.map(|b| redact(&b, &secrets));
+                api.request_id = api.request_id.map(|r| redact(&r, &secrets));
+                api.encoded_authorization_message = api.encoded_authorization_message.map(|m| redact(&m, &secrets));
+                Error::Api(api)
+            }
+            other => other,
+        }
+    }
+
+    /// Turns an answer into the value or the error it stands for. Secrets the service echoed
+    /// are taken out of the body before anything is read from it.
+    fn read_answer<R: DeserializeOwned>(&self, response: HttpResponse) -> Result<Answer<R>, Error> {
+        let HttpResponse { status, request_id, retry_after, body, .. } = response;
+        let secrets = self.secrets();
+        let request_id = request_id.map(|id| redact(&id, &secrets));
+        let body = redact(&body, &secrets);
+        let invalid = |code: &str, message: &str, body: &str| {
+            Err(Error::Api(Box::new(ApiError::unreadable(status, code, message, request_id.clone(), body))))
+        };
+        if body.len() > self.config.max_response_bytes as usize {
+            return invalid("response.too_large", "the answer is larger than maxResponseBytes; it was not read", "");
+        }
+        // The API never redirects; a redirect is not followed (it could carry the
+        // credentials to another host). `0` is a browser's opaque redirect.
+        if status == 0 || (300..400).contains(&status) {
+            return invalid("response.redirect", "the service answered with a redirect, which this API never sends; it was not followed", "");
+        }
         if status >= 400 {
             let mut error = ApiError::from_response(status, &body, request_id);
-            error.retry_after_ms = retry_after.as_deref().and_then(crate::rollout::retry::parse_retry_after_ms);
+            error.retry_after_ms = retry_after.as_deref().and_then(parse_retry_after_ms);
             return Err(Error::Api(Box::new(error)));
         }
         // Some calls (batch-maint) answer with no body at all.
         let text = if body.trim().is_empty() { "{}" } else { body.as_str() };
         match json::from_str::<R>(text) {
             Ok(value) => Ok(Answer { value, request_id }),
-            Err(_) => Err(Error::Api(Box::new(ApiError::unreadable(
-                status,
-                "response.invalid",
-                "the service answered with a body this client cannot read",
-                request_id,
-                &body,
-            )))),
+            Err(json::CodecError::TooDeep) => invalid("response.invalid", "the service answered with a body nested too deep to read", &body),
+            Err(_) => invalid("response.invalid", "the service answered with a body this client cannot read", &body),
         }
     }
 
@@ -187,14 +456,17 @@ impl<T: Transport> Client<T> {
 
     /// Every server matching the filters: the first page at limit 100, then the other pages
     /// `concurrency` at a time. Servers that moved between pages while paging are listed once.
-    /// `on_page(loaded, total)` reports progress after each page.
+    /// `on_page(loaded, total)` reports progress after each page. Bounded against a server
+    /// that lies: it asks for at most the pages the first `count` gives, never more than
+    /// [`MAX_LIST_PAGES`], and stops at the first page that adds no new server; `stopped`
+    /// says when and why it ended early.
     pub async fn list_all_servers<R: ServerRecord>(
         &self,
         query: Option<&Value>,
         concurrency: usize,
         signal: Option<&T::Signal>,
         on_page: &dyn Fn(u32, u32),
-    ) -> Result<Page<R>, Error> {
+    ) -> Result<Listing<R>, Error> {
         if let Some(Value::Object(fields)) = query {
             if let Some((key, _)) = fields.iter().find(|(k, _)| k == "offset" || k == "limit") {
                 return Err(Error::validation(&validate::pointer("", key), "query.paging", "listAllServers sets offset and limit itself"));
@@ -211,10 +483,13 @@ impl<T: Transport> Client<T> {
         let first: Answer<Page<R>> = self.call("GET", &path, &page_query(0), None, signal).await?;
         let total = first.value.count;
         let mut items = first.value.items;
-        let loaded = std::cell::Cell::new(items.len() as u32);
-        on_page(loaded.get(), total);
+        let mut seen: std::collections::HashSet<String> = items.iter().filter_map(R::server_id).collect();
+        let mut loaded = items.len() as u32;
+        on_page(loaded, total);
 
-        let offsets: Vec<u32> = (1..total.div_ceil(MAX_PAGE)).map(|page| page * MAX_PAGE).collect();
+        let promised = total.div_ceil(MAX_PAGE);
+        let mut stopped = (promised > MAX_LIST_PAGES).then_some(ListStop::PageLimit);
+        let offsets: Vec<u32> = (1..promised.min(MAX_LIST_PAGES)).map(|page| page * MAX_PAGE).collect();
         let mut pages: Vec<(u32, Vec<R>)> = Vec::with_capacity(offsets.len());
         let mut results = stream::iter(offsets.into_iter().map(|offset| {
             let q = page_query(offset);
@@ -227,22 +502,22 @@ impl<T: Transport> Client<T> {
         .buffer_unordered(concurrency.clamp(1, MAX_PAGE_CONCURRENCY));
         while let Some(result) = results.next().await {
             let (offset, page) = result?;
-            loaded.set(loaded.get() + page.len() as u32);
-            on_page(loaded.get().min(total), total);
-            pages.push((offset, page));
-        }
-        pages.sort_by_key(|(offset, _)| *offset);
-        let mut seen: std::collections::HashSet<String> = items.iter().filter_map(R::server_id).collect();
-        for (_, page) in pages {
-            for server in page {
-                // A server that moved to a later page while paging is listed once.
-                let first_time = server.server_id().is_none_or(|id| seen.insert(id));
-                if first_time {
-                    items.push(server);
-                }
+            // A server that moved to a later page while paging is listed once.
+            let fresh: Vec<R> = page.into_iter().filter(|server| server.server_id().is_none_or(|id| seen.insert(id))).collect();
+            if fresh.is_empty() {
+                // Nothing new: the listing has ended, whatever `count` said. The pages still
+                // in flight are dropped.
+                stopped = Some(ListStop::NoNewServers);
+                break;
             }
+            loaded += fresh.len() as u32;
+            on_page(loaded.min(total), total);
+            pages.push((offset, fresh));
         }
-        Ok(Page { count: total, items })
+        drop(results);
+        pages.sort_by_key(|(offset, _)| *offset);
+        items.extend(pages.into_iter().flat_map(|(_, page)| page));
+        Ok(Listing { count: total, items, stopped })
     }
 
     /// `GET /v1/{project_id}/app-servers/{server_id}` ([`AppServer`]).

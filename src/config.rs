@@ -7,6 +7,39 @@ use std::fmt;
 
 pub const DEFAULT_TIMEOUT_MS: u32 = 30_000;
 const MAX_TIMEOUT_MS: f64 = 600_000.0;
+/// Response bodies larger than this fail the call (`maxResponseBytes`).
+pub const DEFAULT_MAX_RESPONSE_BYTES: u32 = 16 * 1024 * 1024;
+const MIN_MAX_RESPONSE_BYTES: f64 = 1024.0;
+const MAX_MAX_RESPONSE_BYTES: f64 = 1024.0 * 1024.0 * 1024.0;
+const MAX_RETRY_ATTEMPTS: f64 = 10.0;
+const MAX_RETRY_DELAY_MS: f64 = 600_000.0;
+
+/// How idempotent calls (reads) are retried on 429, 5xx, timeouts and network errors.
+/// batch-update-tsvi is never retried by the client, whatever this says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included; 1 means no retry.
+    pub max_attempts: u32,
+    /// The first backoff's ceiling; each retry doubles it (full jitter).
+    pub base_ms: u32,
+    /// No backoff ceiling grows past this (a longer `Retry-After` is still honoured).
+    pub max_ms: u32,
+}
+
+impl Default for RetryPolicy {
+    /// Five attempts: Huawei's advice for APIG.0308 is to retry after 2 to 5 s.
+    fn default() -> Self {
+        RetryPolicy { max_attempts: 5, base_ms: 1000, max_ms: 20_000 }
+    }
+}
+
+impl RetryPolicy {
+    pub const OFF: RetryPolicy = RetryPolicy { max_attempts: 1, base_ms: 0, max_ms: 0 };
+
+    pub fn backoff(&self) -> crate::backoff::Backoff {
+        crate::backoff::Backoff { base_ms: self.base_ms, cap_ms: self.max_ms, max_resends: self.max_attempts.saturating_sub(1) }
+    }
+}
 
 /// Region ids and their endpoints (reference §8), as the official SDK ships them.
 pub const REGIONS: &[(&str, &str)] = &[
@@ -63,6 +96,10 @@ pub struct ClientConfig {
     pub timeout_ms: u32,
     /// Extra headers for every call.
     pub headers: Vec<(String, String)>,
+    /// How reads are retried.
+    pub retry: RetryPolicy,
+    /// The largest response body read; past it the call fails.
+    pub max_response_bytes: u32,
 }
 
 /// Headers the client owns; a caller may not set them through `headers`.
@@ -168,6 +205,37 @@ fn parse_auth(value: Option<&Value>, issues: &mut Vec<Issue>) -> Option<Auth> {
     }
 }
 
+/// `retry`: `false` (off), `true` or absent (the default), or `{ maxAttempts, baseMs, maxMs }`
+/// with the missing fields defaulted.
+fn parse_retry(value: Option<&Value>, issues: &mut Vec<Issue>) -> RetryPolicy {
+    let defaults = RetryPolicy::default();
+    let fields = match value {
+        None | Some(Value::Null) | Some(Value::Bool(true)) => return defaults,
+        Some(Value::Bool(false)) => return RetryPolicy::OFF,
+        Some(Value::Object(fields)) => fields,
+        Some(_) => {
+            issues.push(Issue::new("/retry", "retry.invalid", "retry must be false, true or { maxAttempts, baseMs, maxMs }"));
+            return defaults;
+        }
+    };
+    check_unknown_fields(fields, &["maxAttempts", "baseMs", "maxMs"], "/retry", "retry.unknown_field", issues);
+    let mut whole = |key: &str, code: &'static str, low: f64, high: f64, default: u32| match value.and_then(|v| v.get(key)) {
+        None | Some(Value::Null) => default,
+        Some(Value::Number(n)) if n.fract() == 0.0 && (low..=high).contains(n) => *n as u32,
+        Some(_) => {
+            issues.push(Issue::new(format!("/retry/{key}"), code, format!("{key} must be a whole number from {low} to {high}")));
+            default
+        }
+    };
+    let max_attempts = whole("maxAttempts", "retry.maxAttempts.out_of_range", 1.0, MAX_RETRY_ATTEMPTS, defaults.max_attempts);
+    let base_ms = whole("baseMs", "retry.baseMs.out_of_range", 0.0, MAX_RETRY_DELAY_MS, defaults.base_ms);
+    let max_ms = whole("maxMs", "retry.maxMs.out_of_range", 0.0, MAX_RETRY_DELAY_MS, defaults.max_ms.max(base_ms));
+    if max_ms < base_ms {
+        issues.push(Issue::new("/retry/maxMs", "retry.maxMs.below_base", "maxMs must be at least baseMs"));
+    }
+    RetryPolicy { max_attempts, base_ms, max_ms }
+}
+
 /// Reads and checks a client configuration, listing every problem at once.
 pub fn parse_client_config(config: &Value) -> Result<ClientConfig, Vec<Issue>> {
     let mut issues = Vec::new();
@@ -176,7 +244,7 @@ pub fn parse_client_config(config: &Value) -> Result<ClientConfig, Vec<Issue>> {
     };
     check_unknown_fields(
         fields,
-        &["endpoint", "region", "projectId", "auth", "timeoutMs", "headers", "allowInsecureHttp"],
+        &["endpoint", "region", "projectId", "auth", "timeoutMs", "headers", "allowInsecureHttp", "retry", "maxResponseBytes"],
         "",
         "config.unknown_field",
         &mut issues,
@@ -238,6 +306,19 @@ pub fn parse_client_config(config: &Value) -> Result<ClientConfig, Vec<Issue>> {
             DEFAULT_TIMEOUT_MS
         }
     };
+    let retry = parse_retry(config.get("retry"), &mut issues);
+    let max_response_bytes = match config.get("maxResponseBytes") {
+        None | Some(Value::Null) => DEFAULT_MAX_RESPONSE_BYTES,
+        Some(Value::Number(n)) if n.fract() == 0.0 && (MIN_MAX_RESPONSE_BYTES..=MAX_MAX_RESPONSE_BYTES).contains(n) => *n as u32,
+        Some(_) => {
+            issues.push(Issue::new(
+                "/maxResponseBytes",
+                "maxResponseBytes.out_of_range",
+                "maxResponseBytes must be a whole number from 1024 to 1073741824",
+            ));
+            DEFAULT_MAX_RESPONSE_BYTES
+        }
+    };
     let mut headers = Vec::new();
     match config.get("headers") {
         None | Some(Value::Null) => {}
@@ -260,7 +341,7 @@ pub fn parse_client_config(config: &Value) -> Result<ClientConfig, Vec<Issue>> {
     }
     match (origin, project_id, auth) {
         (Some(origin), Some(project_id), Some(auth)) if issues.is_empty() => {
-            Ok(ClientConfig { origin, project_id, auth, timeout_ms, headers })
+            Ok(ClientConfig { origin, project_id, auth, timeout_ms, headers, retry, max_response_bytes })
         }
         _ => Err(issues),
     }
@@ -335,6 +416,33 @@ mod tests {
                 ("/headers/bad name".into(), "headers.invalid_name"),
             ]
         );
+    }
+
+    #[test]
+    fn retry_and_response_limits() {
+        let with = |extra: &str| parse(&format!(r#"{{"endpoint":"https://h","projectId":"{PROJECT}","auth":{{"token":"t"}}{extra}}}"#));
+        let config = with("").unwrap();
+        assert_eq!(config.retry, RetryPolicy { max_attempts: 5, base_ms: 1000, max_ms: 20_000 });
+        assert_eq!(config.max_response_bytes, 16 * 1024 * 1024);
+        assert_eq!(with(r#","retry":false"#).unwrap().retry.max_attempts, 1);
+        assert_eq!(with(r#","retry":true"#).unwrap().retry, RetryPolicy::default());
+        assert_eq!(
+            with(r#","retry":{"maxAttempts":3,"baseMs":200,"maxMs":800},"maxResponseBytes":4096"#).map(|c| (c.retry, c.max_response_bytes)),
+            Ok((RetryPolicy { max_attempts: 3, base_ms: 200, max_ms: 800 }, 4096))
+        );
+        assert_eq!(with(r#","retry":{"baseMs":30000}"#).unwrap().retry.max_ms, 30_000);
+        assert_eq!(
+            with(r#","retry":{"maxAttempts":0,"baseMs":1.5,"maxMs":-1,"jitter":1},"maxResponseBytes":10"#).unwrap_err(),
+            vec![
+                ("/retry/jitter".into(), "retry.unknown_field"),
+                ("/retry/maxAttempts".into(), "retry.maxAttempts.out_of_range"),
+                ("/retry/baseMs".into(), "retry.baseMs.out_of_range"),
+                ("/retry/maxMs".into(), "retry.maxMs.out_of_range"),
+                ("/maxResponseBytes".into(), "maxResponseBytes.out_of_range"),
+            ]
+        );
+        assert_eq!(with(r#","retry":{"baseMs":500,"maxMs":100}"#).unwrap_err(), vec![("/retry/maxMs".into(), "retry.maxMs.below_base")]);
+        assert_eq!(with(r#","retry":3"#).unwrap_err(), vec![("/retry".into(), "retry.invalid")]);
     }
 
     #[test]

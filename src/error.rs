@@ -25,6 +25,9 @@ pub struct ApiError {
     pub body: Option<String>,
     /// What `Retry-After` asked for, in milliseconds.
     pub retry_after_ms: Option<u32>,
+    /// When the client corrected its signing clock for this call and it still failed: the
+    /// correction, in milliseconds (the service's clock minus the local one).
+    pub clock_skew_ms: Option<i64>,
 }
 
 impl ApiError {
@@ -32,7 +35,19 @@ impl ApiError {
     /// `error_code`/`error_msg`, `errorCode`/`errorMsg`, `code`/`message` found in the body
     /// (searching nested objects too); else the status as the code and the body as the message.
     pub fn from_response(status: u16, body: &str, request_id: Option<String>) -> ApiError {
-        let parsed: Option<Value> = json::from_str(body).ok();
+        let parsed: Option<Value> = match json::from_str(body) {
+            Ok(value) => Some(value),
+            Err(json::CodecError::TooDeep) => {
+                return ApiError::unreadable(
+                    status,
+                    "response.invalid",
+                    "the service answered with an error body nested too deep to read",
+                    request_id,
+                    body,
+                )
+            }
+            Err(_) => None,
+        };
         let found = parsed.as_ref().and_then(find_error_pair);
         let encoded_authorization_message = parsed
             .as_ref()
@@ -50,7 +65,16 @@ impl ApiError {
             }
             _ => (status.to_string(), kept.clone(), Some(kept).filter(|b| !b.is_empty())),
         };
-        ApiError { status, error_code, error_msg, request_id, encoded_authorization_message, body, retry_after_ms: None }
+        ApiError {
+            status,
+            error_code,
+            error_msg,
+            request_id,
+            encoded_authorization_message,
+            body,
+            retry_after_ms: None,
+            clock_skew_ms: None,
+        }
     }
 
     /// Builds an error for an answer this client could not use, keeping the raw body.
@@ -63,6 +87,7 @@ impl ApiError {
             encoded_authorization_message: None,
             body: Some(truncate(body, MAX_KEPT_BODY).to_owned()).filter(|b| !b.is_empty()),
             retry_after_ms: None,
+            clock_skew_ms: None,
         }
     }
 
@@ -88,6 +113,21 @@ fn find_error_pair(value: &Value) -> Option<(String, String)> {
         }
     }
     fields.iter().find_map(|(_, nested)| find_error_pair(nested))
+}
+
+/// What stands in for a secret the service echoed back.
+pub const REDACTED: &str = "[REDACTED]";
+
+/// Replaces every occurrence of each secret in `text`. Secrets shorter than 4 bytes are not
+/// searched for: they would match ordinary words, and no real credential is that short.
+pub fn redact(text: &str, secrets: &[&str]) -> String {
+    let mut out = text.to_owned();
+    for secret in secrets.iter().filter(|s| s.len() >= 4) {
+        if out.contains(secret) {
+            out = out.replace(secret, REDACTED);
+        }
+    }
+    out
 }
 
 /// Cuts a string to at most `max` bytes on a character boundary.
@@ -242,6 +282,22 @@ mod tests {
         let kept = e.body.unwrap();
         assert!(kept.len() <= MAX_KEPT_BODY && kept.len() >= MAX_KEPT_BODY - 1);
         assert!(body.starts_with(&kept));
+    }
+
+    #[test]
+    fn an_error_body_nested_too_deep_is_response_invalid() {
+        let body = format!("{}1{}", r#"{"x":"#.repeat(4000), "}".repeat(4000));
+        let e = parse(500, &body);
+        assert_eq!((e.status, e.error_code.as_str()), (500, "response.invalid"));
+        assert_eq!(e.body.as_deref().map(str::len), Some(MAX_KEPT_BODY));
+        let e = parse(401, &"[".repeat(100_000));
+        assert_eq!(e.error_code, "response.invalid");
+    }
+
+    #[test]
+    fn redact_replaces_every_secret() {
+        assert_eq!(redact("a SECRET b SECRET tok-1", &["SECRET", "tok-1", ""]), "a [REDACTED] b [REDACTED] [REDACTED]");
+        assert_eq!(redact("abc", &["ab"]), "abc");
     }
 
     #[test]

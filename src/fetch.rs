@@ -1,18 +1,20 @@
 //! The wasm32 transport: the global `fetch` (browsers, workers and Node 18+ alike, never
 //! `window.fetch`), with a timeout and the caller's `AbortSignal` wired into one
-//! `AbortController`.
+//! `AbortController`. Redirects are never followed (`redirect: "manual"`): the API never
+//! sends one, and following it would carry the credentials and the body to another host.
+//! Bodies are read as a stream and given up past the request's `max_response_bytes`.
 
 use crate::bindings::field;
-use crate::error::Error;
-use crate::transport::{HttpRequest, HttpResponse, Transport};
-use gloo_net::http::{Method, RequestBuilder, Response};
+use crate::error::{ApiError, Error};
+use crate::transport::{is_read_header, HttpRequest, HttpResponse, Transport};
+use gloo_net::http::{Method, RequestBuilder};
 use js_sys::Function;
 use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal};
+use web_sys::{AbortController, AbortSignal, RequestRedirect};
 
 #[wasm_bindgen]
 extern "C" {
@@ -76,6 +78,43 @@ impl FetchTransport {
     }
 }
 
+/// Calls `object[name]()` and returns what it gives.
+fn call_method(object: &JsValue, name: &str) -> Result<JsValue, JsValue> {
+    let method: Function = js_sys::Reflect::get(object, &JsValue::from_str(name))?.dyn_into()?;
+    method.call0(object)
+}
+
+/// Reads a response body chunk by chunk, giving up (`Err(None)`) as soon as it passes `max`
+/// bytes, so a huge answer never sits in memory. `Err(Some(e))`: the read itself failed.
+async fn read_capped(response: &web_sys::Response, max: usize) -> Result<Vec<u8>, Option<JsValue>> {
+    let Some(stream) = field(response.as_ref(), "body") else { return Ok(Vec::new()) };
+    let reader = call_method(&stream, "getReader").map_err(Some)?;
+    let mut bytes = Vec::new();
+    loop {
+        let promise: js_sys::Promise = call_method(&reader, "read").map_err(Some)?.dyn_into().map_err(Some)?;
+        let chunk = JsFuture::from(promise).await.map_err(Some)?;
+        if field(&chunk, "done").is_some_and(|done| done.is_truthy()) {
+            return Ok(bytes);
+        }
+        let Some(value) = field(&chunk, "value") else { continue };
+        let array = js_sys::Uint8Array::new(&value);
+        if bytes.len() + array.length() as usize > max {
+            if let Ok(cancelled) = call_method(&reader, "cancel") {
+                // Nobody waits for the cancellation; its rejection must not go unhandled.
+                if let Ok(promise) = cancelled.dyn_into::<js_sys::Promise>() {
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let _ = JsFuture::from(promise).await;
+                    });
+                }
+            }
+            return Err(None);
+        }
+        let start = bytes.len();
+        bytes.resize(start + array.length() as usize, 0);
+        array.copy_to(&mut bytes[start..]);
+    }
+}
+
 impl Transport for FetchTransport {
     type Signal = AbortSignal;
 
@@ -102,7 +141,10 @@ impl Transport for FetchTransport {
         });
         let _deadline = Deadline { timer, _on_timeout: on_timeout, caller };
 
-        let mut builder = RequestBuilder::new(&request.url).method(method(request.method)).abort_signal(Some(&controller.signal()));
+        let mut builder = RequestBuilder::new(&request.url)
+            .method(method(request.method))
+            .abort_signal(Some(&controller.signal()))
+            .redirect(RequestRedirect::Manual);
         for (name, value) in &request.headers {
             builder = builder.header(name, value);
         }
@@ -116,22 +158,46 @@ impl Transport for FetchTransport {
         let answer = JsFuture::from(fetch_with_request(&raw))
             .await
             .map_err(|e| Self::failure(e, timed_out.get(), signal, timeout_ms))?;
-        let response: Response = answer
+        let response = answer
             .dyn_into::<web_sys::Response>()
-            .map_err(|_| Error::Network { message: "fetch returned something that is not a Response".into(), sent: true })?
-            .into();
+            .map_err(|_| Error::Network { message: "fetch returned something that is not a Response".into(), sent: true })?;
+        // A browser's manual redirect is an opaque answer with status 0; Node's keeps the 3xx.
         let status = response.status();
         let headers = response.headers();
-        let (request_id, retry_after) = (headers.get("x-request-id"), headers.get("retry-after"));
-        let text_promise = web_sys::Response::from(response)
-            .text()
-            .map_err(|e| Self::failure(e, timed_out.get(), signal, timeout_ms))?;
-        let body = JsFuture::from(text_promise)
-            .await
-            .map_err(|e| Self::failure(e, timed_out.get(), signal, timeout_ms))?
-            .as_string()
-            .unwrap_or_default();
-        Ok(HttpResponse { status, request_id, retry_after, body })
+        let header = |name: &str| headers.get(name).ok().flatten();
+        let (request_id, retry_after) = (header("x-request-id"), header("retry-after"));
+        let mut read_headers = Vec::new();
+        if let Ok(Some(entries)) = js_sys::try_iter(&headers) {
+            for entry in entries.flatten() {
+                let pair = js_sys::Array::from(&entry);
+                if let (Some(name), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
+                    if is_read_header(&name) {
+                        read_headers.push((name.to_ascii_lowercase(), value));
+                    }
+                }
+            }
+        }
+        let too_large = |request_id: Option<String>| {
+            controller.abort();
+            Error::Api(Box::new(ApiError::unreadable(
+                status,
+                "response.too_large",
+                &format!("the answer is larger than maxResponseBytes ({} bytes); it was not read", request.max_response_bytes),
+                request_id,
+                "",
+            )))
+        };
+        let declared = header("content-length").and_then(|n| n.trim().parse::<u64>().ok());
+        if declared.is_some_and(|n| n > request.max_response_bytes as u64) {
+            return Err(too_large(request_id));
+        }
+        let bytes = match read_capped(&response, request.max_response_bytes as usize).await {
+            Ok(bytes) => bytes,
+            Err(None) => return Err(too_large(request_id)),
+            Err(Some(e)) => return Err(Self::failure(e, timed_out.get(), signal, timeout_ms)),
+        };
+        let body = String::from_utf8_lossy(&bytes).into_owned();
+        Ok(HttpResponse { status, request_id, retry_after, headers: read_headers, body })
     }
 
     fn now_ms(&self) -> u64 {

@@ -140,6 +140,44 @@ impl Serialize for Value {
 pub enum CodecError {
     Decode,
     Encode,
+    /// Nested deeper than [`MAX_DEPTH`]: refused before parsing.
+    TooDeep,
+}
+
+/// The deepest nesting of arrays and objects read from text (serde_json stops at 128, so
+/// both codecs agree below that). Far below what any stack can
+/// take (a few thousand levels overflow wasm's), and far above what the API ever sends.
+pub const MAX_DEPTH: usize = 100;
+
+/// Whether JSON text nests arrays and objects deeper than `max`, found in one pass without
+/// recursion (brackets inside strings do not count). Malformed text is left to the parser.
+pub fn nests_deeper_than(text: &str, max: usize) -> bool {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for byte in text.bytes() {
+        if in_string {
+            match (escaped, byte) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -149,6 +187,9 @@ pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, CodecError>
 
 #[cfg(not(target_arch = "wasm32"))]
 pub fn from_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, CodecError> {
+    if nests_deeper_than(text, MAX_DEPTH) {
+        return Err(CodecError::TooDeep);
+    }
     serde_json::from_str(text).map_err(|_| CodecError::Decode)
 }
 
@@ -165,6 +206,11 @@ pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, CodecError>
 
 #[cfg(target_arch = "wasm32")]
 pub fn from_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, CodecError> {
+    // Checked before the host parses: serde-wasm-bindgen recurses per level, and a deep
+    // enough answer would overflow the wasm stack and poison the instance.
+    if nests_deeper_than(text, MAX_DEPTH) {
+        return Err(CodecError::TooDeep);
+    }
     let js = js_sys::JSON::parse(text).map_err(|_| CodecError::Decode)?;
     serde_wasm_bindgen::from_value(js).map_err(|_| CodecError::Decode)
 }
@@ -181,6 +227,21 @@ mod tests {
         let keys: Vec<_> = value.as_object().unwrap().iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(keys, ["b", "a", "c"]);
         assert_eq!(to_string(&value).unwrap(), r#"{"b":1.0,"a":[true,null,"x"],"c":{"d":2.5}}"#);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_parsing() {
+        let at_limit = format!("{}1{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(from_str::<Value>(&at_limit).is_ok());
+        let deep = |n: usize| format!("{}1{}", r#"{"x":"#.repeat(n), "}".repeat(n));
+        assert_eq!(from_str::<Value>(&deep(MAX_DEPTH + 1)), Err(CodecError::TooDeep));
+        assert_eq!(from_str::<Value>(&deep(100_000)), Err(CodecError::TooDeep));
+        // Brackets inside strings, escaped quotes included, are not nesting.
+        let text = format!(r#"{{"a":"{}\"{}"}}"#, "[".repeat(1000), "{".repeat(1000));
+        assert!(!nests_deeper_than(&text, 2));
+        assert!(from_str::<Value>(&text).is_ok());
+        // Unclosed brackets count too.
+        assert!(nests_deeper_than(&"[".repeat(200), MAX_DEPTH));
     }
 
     #[test]

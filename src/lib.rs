@@ -5,12 +5,14 @@
 //! ([`batch`]), signed ([`sign`]) and sent through a [`transport::Transport`] by the
 //! [`client::Client`]. Everything but `bindings` and `fetch` is plain Rust that tests natively.
 
+pub mod backoff;
 pub mod batch;
 pub mod client;
 pub mod config;
 pub mod error;
 pub mod json;
 pub mod model;
+pub mod pacing;
 pub mod rollout;
 pub mod sign;
 pub mod transport;

@@ -14,6 +14,9 @@ pub struct HttpRequest {
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub body: Option<String>,
+    /// The largest response body to read; a transport stops reading past it and fails the
+    /// call with an `ApiError` `response.too_large`.
+    pub max_response_bytes: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +26,21 @@ pub struct HttpResponse {
     pub request_id: Option<String>,
     /// The `Retry-After` header.
     pub retry_after: Option<String>,
+    /// The other headers the client reads, names in lower case: `date` (clock skew) and
+    /// `x-apig-ratelimit-*` (pacing). Transports may leave out the rest.
+    pub headers: Vec<(String, String)>,
     pub body: String,
+}
+
+impl HttpResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Whether the client reads a response header (besides `X-Request-Id` and `Retry-After`).
+pub fn is_read_header(name: &str) -> bool {
+    name.eq_ignore_ascii_case("date") || (name.len() > 17 && name[..17].eq_ignore_ascii_case("x-apig-ratelimit-"))
 }
 
 #[allow(async_fn_in_trait)] // used single-threaded; no Send bound wanted on wasm

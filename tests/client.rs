@@ -24,7 +24,7 @@ impl Scripted {
     fn reply(self, status: u16, body: &str) -> Self {
         let body = body.to_owned();
         self.replies.borrow_mut().push_back(Box::new(move |_| {
-            Ok(HttpResponse { status, request_id: Some(format!("req-{status}")), retry_after: None, body: body.clone() })
+            Ok(HttpResponse { status, request_id: Some(format!("req-{status}")), retry_after: None, headers: Vec::new(), body: body.clone() })
         }));
         self
     }
@@ -56,8 +56,13 @@ impl Transport for &Scripted {
 }
 
 fn config(auth: &str) -> ClientConfig {
+    config_with(auth, "")
+}
+
+/// `extra` is more configuration, starting with a comma.
+fn config_with(auth: &str, extra: &str) -> ClientConfig {
     let value: Value =
-        json::from_str(&format!(r#"{{"endpoint":"http://127.0.0.1:8780","projectId":"{PROJECT}","auth":{auth}}}"#)).unwrap();
+        json::from_str(&format!(r#"{{"endpoint":"http://127.0.0.1:8780","projectId":"{PROJECT}","auth":{auth}{extra}}}"#)).unwrap();
     parse_client_config(&value).unwrap()
 }
 
@@ -149,7 +154,7 @@ fn transport_failures_pass_through_unchanged() {
     let transport = Scripted::default()
         .with(|_| Err(Error::Timeout { timeout_ms: 5 }))
         .with(|_| Err(Error::Network { message: "connection refused".into(), sent: false }));
-    let client = Client::new(config(r#"{"none":true}"#), &transport);
+    let client = Client::new(config_with(r#"{"none":true}"#, r#","retry":false"#), &transport);
     assert_eq!(block_on(client.show_job::<JobDetail>("575768277444198400", None)).unwrap_err().name(), "TimeoutError");
     assert_eq!(block_on(client.show_job::<JobDetail>("575768277444198400", None)).unwrap_err().name(), "NetworkError");
     let sent = transport.sent.borrow();
@@ -184,7 +189,7 @@ fn list_all_servers_fetches_every_page_once_and_dedupes() {
         let offset: usize = req.url.split("offset=").nth(1).unwrap().split('&').next().unwrap().parse().unwrap();
         // The last page overlaps the previous one by one server, as if one was deleted meanwhile.
         let (start, count) = if offset == 200 { (199, 51) } else { (offset, 100) };
-        Ok(HttpResponse { status: 200, request_id: None, retry_after: None, body: page(start, count, 250) })
+        Ok(HttpResponse { status: 200, request_id: None, retry_after: None, headers: Vec::new(), body: page(start, count, 250) })
     };
     let transport = Scripted::default().with(reply_for).with(reply_for).with(reply_for);
     let client = Client::new(config(r#"{"token":"t"}"#), &transport);

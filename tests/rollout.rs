@@ -88,7 +88,7 @@ struct Service {
 type CrashPoint = Box<dyn Fn(usize, &HttpRequest) -> bool>;
 
 fn reply(status: u16, body: String) -> Result<HttpResponse, Error> {
-    Ok(HttpResponse { status, request_id: Some("r".into()), retry_after: None, body })
+    Ok(HttpResponse { status, request_id: Some("r".into()), retry_after: None, headers: Vec::new(), body })
 }
 
 impl Service {
