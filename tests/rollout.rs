@@ -83,6 +83,9 @@ struct Service {
     check_write_ahead: Cell<bool>,
     /// batch-update-tsvi calls that carried each server.
     update_calls: RefCell<HashMap<String, u32>>,
+    /// Every GET of one server is answered 503, and counted here.
+    show_server_fails: Cell<bool>,
+    show_server_calls: Cell<usize>,
 }
 
 type CrashPoint = Box<dyn Fn(usize, &HttpRequest) -> bool>;
@@ -259,6 +262,10 @@ impl Service {
             return reply(200, r#"{"count":0,"items":[]}"#.into());
         }
         if let Some(id) = path.strip_prefix(&format!("/v1/{PROJECT}/app-servers/")) {
+            if self.show_server_fails.get() {
+                self.show_server_calls.set(self.show_server_calls.get() + 1);
+                return reply(503, r#"{"error_code":"WKS.0503","error_msg":"busy"}"#.into());
+            }
             if !self.servers.borrow().contains_key(id) {
                 return reply(404, r#"{"error_code":"WKS.0404","error_msg":"no such server"}"#.into());
             }
@@ -370,6 +377,17 @@ fn a_clean_run_updates_every_server_once_within_the_limits() {
     assert!(matches!(events.last(), Some(Event::RunDone { status: RunStatus::Completed, succeeded: 48, .. })));
     let waves_started = events.iter().filter(|e| matches!(e, Event::WaveStarted { .. })).count();
     assert_eq!(waves_started, plan.waves.len());
+}
+
+#[test]
+fn a_failing_read_is_retried_by_the_client_policy_alone_not_again_by_the_engine() {
+    // One server: the run re-reads it with ShowServer before its wave. The client retries a
+    // read up to its policy's attempts (5 by default); the engine must not multiply that.
+    let service = Service::with_servers(&[("g1", 1, 0)]);
+    let plan = plan_for(&service, "{}");
+    service.show_server_fails.set(true);
+    let _ = run(&service, &plan);
+    assert_eq!(service.show_server_calls.get(), 5);
 }
 
 #[test]

@@ -32,15 +32,16 @@ pub struct RunOptions {
     /// How long one job is followed before its unfinished servers are reported `unknown`.
     pub job_timeout_ms: u32,
     pub backoff: Backoff,
-    /// Attempts of a read (show, list) before it is given up.
-    pub read_attempts: u32,
+    /// Attempts of a maintenance-mode call before it is given up (reads are retried by the
+    /// client's own read policy).
+    pub maintenance_attempts: u32,
     /// Seeds the jitter of the backoff.
     pub seed: u64,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { poll_interval_ms: 2000, job_timeout_ms: 1_800_000, backoff: Backoff::default(), read_attempts: 6, seed: 0x7575_6964 }
+        RunOptions { poll_interval_ms: 2000, job_timeout_ms: 1_800_000, backoff: Backoff::default(), maintenance_attempts: 6, seed: 0x7575_6964 }
     }
 }
 
@@ -427,8 +428,8 @@ impl<'a, T: Transport> Runner<'a, T> {
             groups.dedup();
             for group in groups {
                 let filter = Value::Object(vec![("server_group_id".into(), Value::String(group))]);
-                let listing =
-                    self.read_with_retries(|| self.client.list_all_servers::<ServerState>(Some(&filter), 4, None, &|_, _| {})).await;
+                // Each page is retried by the client's read policy.
+                let listing = self.client.list_all_servers::<ServerState>(Some(&filter), 4, None, &|_, _| {}).await;
                 for server in listing.map(|page| page.items).unwrap_or_default() {
                     if wanted.contains(&server.id) {
                         out.insert(server.id.clone(), Some(server));
@@ -441,7 +442,7 @@ impl<'a, T: Transport> Runner<'a, T> {
         }
         for chunk in one_by_one.chunks(8) {
             // Read straight into the few fields the engine uses, not the whole AppServer.
-            let reads = chunk.iter().map(|id| async move { (id.to_string(), self.read(|| self.client.show_server::<ServerState>(id, None)).await) });
+            let reads = chunk.iter().map(|id| async move { (id.to_string(), self.read(self.client.show_server::<ServerState>(id, None)).await) });
             for (id, result) in join_all(reads).await {
                 match result {
                     Ok(server) => {
@@ -457,24 +458,24 @@ impl<'a, T: Transport> Runner<'a, T> {
         out
     }
 
-    /// A read, retried on anything that may pass (429, 5xx, timeouts, network errors).
-    async fn read<R, F, Fut>(&self, call: F) -> Result<R, Error>
-    where
-        F: Fn() -> Fut,
-        Fut: std::future::Future<Output = Result<crate::client::Answer<R>, Error>>,
-    {
-        self.read_with_retries(|| async { call().await.map(|answer| answer.value) }).await
+    /// A read (a GET). The client already retries it on anything that may pass (429, 5xx,
+    /// timeouts, network errors) under its read policy, so it is not wrapped in a second loop
+    /// here: attempts would multiply.
+    async fn read<R>(&self, call: impl std::future::Future<Output = Result<crate::client::Answer<R>, Error>>) -> Result<R, Error> {
+        call.await.map(|answer| answer.value)
     }
 
-    async fn read_with_retries<R, F, Fut>(&self, call: F) -> Result<R, Error>
+    /// A call that changes nothing when repeated (maintenance mode on or off): not a GET, so
+    /// the client never retries it, but safe for the engine to send again.
+    async fn idempotent_write<F, Fut>(&self, call: F) -> Result<(), Error>
     where
         F: Fn() -> Fut,
-        Fut: std::future::Future<Output = Result<R, Error>>,
+        Fut: std::future::Future<Output = Result<crate::client::Answer<()>, Error>>,
     {
         let mut attempt = 0;
         loop {
             match call().await {
-                Ok(value) => return Ok(value),
+                Ok(_) => return Ok(()),
                 Err(error) => {
                     let passing = match &error {
                         Error::Api(api) => api.status == 429 || api.status >= 500,
@@ -482,7 +483,7 @@ impl<'a, T: Transport> Runner<'a, T> {
                         _ => false,
                     };
                     attempt += 1;
-                    if !passing || attempt >= self.options.read_attempts {
+                    if !passing || attempt >= self.options.maintenance_attempts {
                         return Err(error);
                     }
                     let hint = if let Error::Api(api) = &error { api.retry_after_ms } else { None };
@@ -561,7 +562,7 @@ impl<'a, T: Transport> Runner<'a, T> {
         }
         for chunk in to_mark.chunks(MAX_BATCH_ITEMS) {
             // Marking is idempotent, so it may be retried like a read.
-            match self.read(|| self.client.batch_change_maintain_mode(chunk, true, None)).await {
+            match self.idempotent_write(|| self.client.batch_change_maintain_mode(chunk, true, None)).await {
                 Ok(()) => {
                     let at = now(self.client);
                     let mut report = self.report.borrow_mut();
@@ -623,7 +624,7 @@ impl<'a, T: Transport> Runner<'a, T> {
         let marked: Vec<String> = self.report.borrow().servers.iter().filter(|s| s.holds_run_mark() && which(s)).map(|s| s.id.clone()).collect();
         let mut failure = None;
         for chunk in marked.chunks(MAX_BATCH_ITEMS) {
-            match self.read(|| self.client.batch_change_maintain_mode(chunk, false, None)).await {
+            match self.idempotent_write(|| self.client.batch_change_maintain_mode(chunk, false, None)).await {
                 Ok(()) => {
                     let at = now(self.client);
                     {
@@ -816,7 +817,7 @@ impl<'a, T: Transport> Runner<'a, T> {
                 ("limit".into(), Value::Number(100.0)),
             ]);
             let recent: Vec<SubJob> = self
-                .read(|| self.client.list_sub_jobs::<ListSubJobsResponse>(Some(&query), None))
+                .read(self.client.list_sub_jobs::<ListSubJobsResponse>(Some(&query), None))
                 .await
                 .map(|page| page.items)
                 .unwrap_or_default();
@@ -841,7 +842,7 @@ impl<'a, T: Transport> Runner<'a, T> {
         let mut open: Vec<String> = ids;
         while !open.is_empty() {
             self.client.transport().sleep(self.options.poll_interval_ms).await;
-            let detail: Option<JobDetail> = self.read(|| self.client.show_job::<JobDetail>(&job, None)).await.ok();
+            let detail: Option<JobDetail> = self.read(self.client.show_job::<JobDetail>(&job, None)).await.ok();
             let mut subs: Vec<SubJob> = detail.as_ref().map(|d| d.sub_jobs.clone()).unwrap_or_default();
             if subs.is_empty() {
                 subs = self.sub_jobs_of(&job).await;
@@ -904,7 +905,7 @@ impl<'a, T: Transport> Runner<'a, T> {
                 ("offset".into(), Value::Number(offset as f64)),
                 ("limit".into(), Value::Number(100.0)),
             ]);
-            let Ok(page) = self.read(|| self.client.list_sub_jobs::<ListSubJobsResponse>(Some(&query), None)).await else { break };
+            let Ok(page) = self.read(self.client.list_sub_jobs::<ListSubJobsResponse>(Some(&query), None)).await else { break };
             let got = page.items.len() as u32;
             all.extend(page.items);
             offset += got;
