@@ -298,7 +298,6 @@ impl<T: Transport> Client<T> {
         signal: Option<&T::Signal>,
     ) -> Result<Answer<R>, Error> {
         let policy = if method == "GET" { self.config.retry } else { RetryPolicy::OFF };
-        let backoff = policy.backoff();
         let mut attempt = 1;
         let mut skew_corrected: Option<i64> = None;
         loop {
@@ -334,6 +333,7 @@ impl<T: Transport> Client<T> {
                 Error::Api(api) => (Some(api.status), api.retry_after_ms),
                 _ => (None, None),
             };
+            let backoff = policy.backoff(status == Some(429));
             let delay = backoff.delay_with_hint_ms(attempt - 1, hint, &mut **self.rng.borrow_mut());
             self.emit(ClientEvent::Retry { method, path: path.to_owned(), attempt, delay_ms: delay, status, code: error.code() });
             self.transport.sleep(delay).await;

@@ -26,18 +26,26 @@ pub struct RetryPolicy {
     pub max_ms: u32,
 }
 
+/// A throttled read (429) backs off from this many times `base_ms`: a throttle clears more
+/// slowly than a blip (the AWS SDKs use 100 ms and 500 ms the same way).
+pub const THROTTLE_BASE_FACTOR: u32 = 5;
+
 impl Default for RetryPolicy {
-    /// Five attempts: Huawei's advice for APIG.0308 is to retry after 2 to 5 s.
+    /// Five attempts, from 100 ms for a blip and 500 ms for a throttle. With the doubling,
+    /// a throttled read is tried again over up to 7.5 s (Huawei's advice for APIG.0308 is to
+    /// retry after 2 to 5 s), and a `Retry-After` is honoured when it is longer.
     fn default() -> Self {
-        RetryPolicy { max_attempts: 5, base_ms: 1000, max_ms: 20_000 }
+        RetryPolicy { max_attempts: 5, base_ms: 100, max_ms: 20_000 }
     }
 }
 
 impl RetryPolicy {
     pub const OFF: RetryPolicy = RetryPolicy { max_attempts: 1, base_ms: 0, max_ms: 0 };
 
-    pub fn backoff(&self) -> crate::backoff::Backoff {
-        crate::backoff::Backoff { base_ms: self.base_ms, cap_ms: self.max_ms, max_resends: self.max_attempts.saturating_sub(1) }
+    /// The backoff after a failure; `throttled` for a 429.
+    pub fn backoff(&self, throttled: bool) -> crate::backoff::Backoff {
+        let base_ms = if throttled { self.base_ms.saturating_mul(THROTTLE_BASE_FACTOR) } else { self.base_ms };
+        crate::backoff::Backoff { base_ms, cap_ms: self.max_ms, max_resends: self.max_attempts.saturating_sub(1) }
     }
 }
 
@@ -422,7 +430,7 @@ mod tests {
     fn retry_and_response_limits() {
         let with = |extra: &str| parse(&format!(r#"{{"endpoint":"https://h","projectId":"{PROJECT}","auth":{{"token":"t"}}{extra}}}"#));
         let config = with("").unwrap();
-        assert_eq!(config.retry, RetryPolicy { max_attempts: 5, base_ms: 1000, max_ms: 20_000 });
+        assert_eq!(config.retry, RetryPolicy { max_attempts: 5, base_ms: 100, max_ms: 20_000 });
         assert_eq!(config.max_response_bytes, 16 * 1024 * 1024);
         assert_eq!(with(r#","retry":false"#).unwrap().retry.max_attempts, 1);
         assert_eq!(with(r#","retry":true"#).unwrap().retry, RetryPolicy::default());

@@ -163,7 +163,8 @@ fn reads_retry_on_429_5xx_timeouts_and_network_errors_with_capped_jittered_backo
     let group = block_on(client.show_server_group::<ServerGroup>("g1", None)).unwrap();
     assert_eq!(group.value.id.as_deref(), Some("g1"));
     assert_eq!(fake.sent_count(), 5);
-    // Half of min(3000, 1000 * 2^n): 500, 1000, 1500, 1500 (the 429 also slows pacing down).
+    // Half of min(3000, base * 2^n), the base 5 x 1000 for the 429: 1500, then 1000, 1500,
+    // 1500 (the 429 also slows pacing down).
     let retries: Vec<(u32, u32, Option<u16>, &str)> = events
         .borrow()
         .iter()
@@ -174,9 +175,9 @@ fn reads_retry_on_429_5xx_timeouts_and_network_errors_with_capped_jittered_backo
         .collect();
     assert_eq!(
         retries,
-        [(1, 500, Some(429), "service"), (2, 1000, Some(503), "service"), (3, 1500, None, "timeout"), (4, 1500, None, "network")]
+        [(1, 1500, Some(429), "service"), (2, 1000, Some(503), "service"), (3, 1500, None, "timeout"), (4, 1500, None, "network")]
     );
-    for delay in [500, 1000, 1500] {
+    for delay in [1000, 1500] {
         assert!(fake.sleeps.borrow().contains(&delay));
     }
 }
