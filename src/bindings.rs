@@ -399,8 +399,11 @@ pub(crate) fn field(object: &JsValue, key: &str) -> Option<JsValue> {
 /// A property of a caller's object (see [`field`]); a getter or proxy trap that throws is a
 /// `ValidationError` naming the property rather than a value silently left out.
 fn input_field(object: &JsValue, key: &str) -> Result<Option<JsValue>, JsValue> {
-    if !object.is_object() {
+    if object.is_undefined() || object.is_null() {
         return Ok(None);
+    }
+    if !object.is_object() {
+        return Err(invalid("", "options.not_object", "options must be an object"));
     }
     match Reflect::get(object, &JsValue::from_str(key)) {
         Ok(v) => Ok(Some(v).filter(|v| !v.is_undefined() && !v.is_null())),
