@@ -53,15 +53,22 @@ export interface BatchPlan { batches: string[][]; duplicates: { id: string; inde
 export type QueryScalar = string | number | boolean;
 export interface SignRequestInput {
   method: string;
-  /** `scheme://host[:port]/path`, no query; the path raw or percent-encoded. */
+  /** `scheme://host[:port]/path`: no query, fragment, user-info, control characters or `\`; the path raw or percent-encoded. */
   url: string;
   query?: [string, QueryScalar | QueryScalar[]][] | Record<string, QueryScalar | QueryScalar[]>;
+  /**
+   * Sent and signed as given (names with `_` are sent unsigned, as Huawei's signer does).
+   * `X-Security-Token`, `X-Sdk-Date` and `Host` may be given here if they agree with
+   * `securityToken`, `sdkDate` and the URL; `Authorization`, a name given twice in any case,
+   * and CR, LF, control or non-ASCII characters are refused.
+   */
   headers?: Record<string, string> | [string, string][];
   body?: string | Uint8Array;
+  /** Letters, digits, `-`, `_` and `.`. */
   ak: string;
   sk: string;
   securityToken?: string;
-  /** `YYYYMMDDTHHMMSSZ`; defaults to now. */
+  /** A real `YYYYMMDDTHHMMSSZ` date and time; defaults to an `X-Sdk-Date` header, else now. */
   sdkDate?: string;
 }
 export interface SignedRequest {
@@ -380,11 +387,75 @@ fn read_plain(value: &JsValue, path: &str) -> Result<Value, Issue> {
     InputReader { budget: MAX_INPUT_VALUES, segments: Vec::new() }.read(value, path)
 }
 
-/// Reads a caller's value into a Rust type through a plain copy (see [`read_value`]); any
-/// problem is refused with `code` and `message` at `path`.
+/// Reads a caller's value into a Rust type from its copy (see [`read_value`]); any problem is
+/// refused with `code` and `message` at `path`.
 fn read_typed<T: serde::de::DeserializeOwned>(value: JsValue, path: &str, code: &'static str, message: &str) -> Result<T, JsValue> {
     let plain = read_value(value, path)?;
-    serde_wasm_bindgen::from_value(to_js(&plain)).map_err(|_| invalid(path, code, message))
+    T::deserialize(FromValue(plain)).map_err(|_| invalid(path, code, message))
+}
+
+/// Deserializes from a [`Value`] already copied out of JS, the way serde-wasm-bindgen reads
+/// the same data: whole numbers within 2^53 as integers, `null` as a unit or `None`, enums as
+/// a string or a one-key object.
+struct FromValue(Value);
+
+type ValueError = serde::de::value::Error;
+
+impl<'de> serde::de::IntoDeserializer<'de, ValueError> for FromValue {
+    type Deserializer = Self;
+    fn into_deserializer(self) -> Self {
+        self
+    }
+}
+
+impl<'de> Deserializer<'de> for FromValue {
+    type Error = ValueError;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
+        use serde::de::value::{MapDeserializer, SeqDeserializer};
+        match self.0 {
+            Value::Null => visitor.visit_unit(),
+            Value::Bool(b) => visitor.visit_bool(b),
+            Value::Number(n) if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0 => visitor.visit_i64(n as i64),
+            Value::Number(n) => visitor.visit_f64(n),
+            Value::String(s) => visitor.visit_string(s),
+            Value::Array(items) => visitor.visit_seq(SeqDeserializer::new(items.into_iter().map(FromValue))),
+            Value::Object(fields) => visitor.visit_map(MapDeserializer::new(fields.into_iter().map(|(k, v)| (k, FromValue(v))))),
+        }
+    }
+
+    fn deserialize_option<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
+        match self.0 {
+            Value::Null => visitor.visit_none(),
+            other => visitor.visit_some(FromValue(other)),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: serde::de::Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, ValueError> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, ValueError> {
+        use serde::de::value::{MapAccessDeserializer, MapDeserializer};
+        use serde::de::IntoDeserializer;
+        match self.0 {
+            Value::String(s) => visitor.visit_enum(s.into_deserializer()),
+            Value::Object(fields) if fields.len() == 1 => visitor.visit_enum(MapAccessDeserializer::new(MapDeserializer::new(
+                fields.into_iter().map(|(k, v)| (k, FromValue(v))),
+            ))),
+            _ => Err(serde::de::Error::custom("not an enum")),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit unit_struct seq tuple
+        tuple_struct map struct identifier ignored_any
+    }
 }
 
 /// A property of a JS object, when the value is an object and the property is set. A getter
