@@ -103,7 +103,19 @@ const THROWING = [
   () => 10n ** 30n,
   () => Symbol("s"),
   () => Object.create(throwingProxy()),
+  everyFieldThrows,
+  () => [everyFieldThrows()],
+  () => ({ items: [{ id: "a", enable: true }], waves: [everyFieldThrows()], servers: [everyFieldThrows()] }),
 ];
+
+// Typed inputs (servers, plans, reports) are read field by field: every field a type has throws.
+function everyFieldThrows() {
+  const o = {};
+  for (const key of ["id", "name", "items", "enable", "waves", "servers", "plan", "status", "format", "options", "snapshot", "summary", "outcome"]) {
+    Object.defineProperty(o, key, { enumerable: true, get() { throw new Error(key); } });
+  }
+  return o;
+}
 
 // Options objects are read only at the keys an export knows, so what goes there throws on
 // every read, or is not an object at all.
