@@ -3,11 +3,12 @@
 #   make test   every test: Rust, the official SDK (vectors and gateway), Node, consumers
 #   make demo   the gateway with the admin page on the simulator, at http://127.0.0.1:8780
 #   make bench  benchmarks (not run in CI)
+#   make fuzz   the property tests at 100,000 cases per target, and the JS fuzz of every export
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 
-.PHONY: help setup pkg gateway test test-rust test-vectors test-compat test-node test-browser test-consumers demo bench clean
+.PHONY: help setup pkg gateway test test-rust test-vectors test-compat test-node test-browser test-consumers demo bench fuzz clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -57,6 +58,13 @@ bench: pkg
 	CARGO_PROFILE_BENCH_PANIC=unwind cargo bench -p workspace-tsvi-gateway
 	cargo build -p workspace-tsvi-gateway
 	node tests/soak/soak.mjs 10000
+
+# tests/fuzz.rs runs 2,000 cases per target in `make test`; here 100,000 (FUZZ_CASES), built
+# optimized with overflow checks on. Then 50,000 random values at every export of the package.
+FUZZ_CASES ?= 100000
+fuzz: pkg
+	PROPTEST_CASES=$(FUZZ_CASES) cargo test --profile fuzz -p workspace-tsvi --test fuzz -- --test-threads=2
+	FUZZ_JS_CASES=50000 node --test tests/node/hostile.test.mjs
 
 clean:
 	rm -rf pkg target/signing.fresh.json

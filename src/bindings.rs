@@ -63,15 +63,22 @@ export interface BatchPlan { batches: string[][]; duplicates: { id: string; inde
 export type QueryScalar = string | number | boolean;
 export interface SignRequestInput {
   method: string;
-  /** `scheme://host[:port]/path`, no query; the path raw or percent-encoded. */
+  /** `scheme://host[:port]/path`: no query, fragment, user-info, control characters or `\`; the path raw or percent-encoded. */
   url: string;
   query?: [string, QueryScalar | QueryScalar[]][] | Record<string, QueryScalar | QueryScalar[]>;
+  /**
+   * Sent and signed as given (names with `_` are sent unsigned, as Huawei's signer does).
+   * `X-Security-Token`, `X-Sdk-Date` and `Host` may be given here if they agree with
+   * `securityToken`, `sdkDate` and the URL; `Authorization`, a name given twice in any case,
+   * and CR, LF, control or non-ASCII characters are refused.
+   */
   headers?: Record<string, string> | [string, string][];
   body?: string | Uint8Array;
+  /** Letters, digits, `-`, `_` and `.`. */
   ak: string;
   sk: string;
   securityToken?: string;
-  /** `YYYYMMDDTHHMMSSZ`; defaults to now. */
+  /** A real `YYYYMMDDTHHMMSSZ` date and time; defaults to an `X-Sdk-Date` header, else now. */
   sdkDate?: string;
 }
 export interface SignedRequest {
@@ -283,17 +290,378 @@ fn invalid(path: &str, code: &'static str, message: &str) -> JsValue {
     js_error(Error::validation(path, code, message))
 }
 
-/// Reads any JS value as JSON-like data; functions, symbols and the like are refused.
-fn read_value(value: JsValue, path: &str) -> Result<Value, JsValue> {
-    serde_wasm_bindgen::from_value(value).map_err(|_| invalid(path, "value.not_json", "must be plain JSON-like data"))
+// Input conversion. A JS exception that unwinds through wasm frames (an import not marked
+// `catch`) leaves the shadow stack pointer and the JS value slots of those frames behind, and
+// serde-wasm-bindgen's `from_value` reads objects through such imports (`Object.entries`, an
+// indexing getter, `in`, `TypedArray.prototype.length`). A few thousand throwing getters,
+// proxy traps or `Object.create(new Uint8Array(1))` inputs used to exhaust the stack and trap
+// every later call. So every read of a caller's value goes through an import marked `catch`
+// (the throw comes back as an `Err`, everything is dropped normally) or through a `typeof` or
+// `instanceof` check, which cannot throw; the data is copied into a [`Value`] first, and typed
+// inputs are read from a plain copy of it.
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
+    fn checked_is_array(value: &JsValue) -> Result<bool, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = keys)]
+    fn checked_keys(value: &JsValue) -> Result<js_sys::Array, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = getOwnPropertyNames)]
+    fn checked_own_names(value: &JsValue) -> Result<js_sys::Array, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ArrayBuffer, js_name = isView)]
+    fn checked_is_view(value: &JsValue) -> Result<bool, JsValue>;
+    /// A fresh `Uint8Array` copied from a real typed array through its internal slots, so
+    /// no getter of the caller's object runs.
+    #[wasm_bindgen(js_name = Uint8Array)]
+    type ByteCopy;
+    #[wasm_bindgen(catch, constructor, js_class = "Uint8Array")]
+    fn copy_of(source: &JsValue) -> Result<ByteCopy, JsValue>;
 }
 
-/// A property of a JS object, when the value is an object and the property is set.
+/// How deep input data may nest: far below what would exhaust the wasm stack.
+pub(crate) const MAX_INPUT_DEPTH: usize = 128;
+/// How many values one input may hold (a listing of 100,000 servers holds about 3 million).
+pub(crate) const MAX_INPUT_VALUES: usize = 10_000_000;
+
+/// Copies a caller's value into a [`Value`], refusing what JSON cannot hold and what throws.
+struct InputReader {
+    /// Values still allowed.
+    budget: usize,
+    /// The JSON pointer segments down to the value being read, for the error's path.
+    segments: Vec<String>,
+}
+
+impl InputReader {
+    fn refuse(&self, base: &str, code: &'static str, message: &str) -> Issue {
+        let path = self.segments.iter().fold(base.to_owned(), |path, segment| validate::pointer(&path, segment));
+        Issue::new(path, code, message)
+    }
+
+    fn read(&mut self, value: &JsValue, base: &str) -> Result<Value, Issue> {
+        if self.budget == 0 {
+            return Err(self.refuse(base, "value.too_large", "holds too many values"));
+        }
+        self.budget -= 1;
+        if value.is_undefined() || value.is_null() {
+            return Ok(Value::Null);
+        }
+        if let Some(b) = value.as_bool() {
+            return Ok(Value::Bool(b));
+        }
+        if let Some(n) = value.as_f64() {
+            return Ok(Value::Number(n));
+        }
+        if let Some(s) = value.as_string() {
+            return Ok(Value::String(s));
+        }
+        if value.is_bigint() {
+            return Err(self.refuse(base, "value.bigint", "a BigInt is not JSON data; pass a number or a string"));
+        }
+        if !value.is_object() {
+            // Symbols and functions.
+            return Err(self.refuse(base, "value.not_json", "must be plain JSON-like data"));
+        }
+        if self.segments.len() >= MAX_INPUT_DEPTH {
+            return Err(self.refuse(base, "value.too_deep", "nests deeper than 128 levels (or refers to itself)"));
+        }
+        let unreadable = |reader: &Self| reader.refuse(base, "value.unreadable", "reading it threw (a getter or a proxy)");
+        if checked_is_array(value).map_err(|_| unreadable(self))? {
+            let length = Reflect::get(value, &JsValue::from_str("length")).map_err(|_| unreadable(self))?;
+            let length = match length.as_f64() {
+                Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= self.budget as f64 => n as u32,
+                _ => return Err(self.refuse(base, "value.too_large", "holds too many values")),
+            };
+            let mut items = Vec::new();
+            for index in 0..length {
+                self.segments.push(index.to_string());
+                let item = Reflect::get_u32(value, index).map_err(|_| unreadable(self));
+                let item = item.and_then(|item| self.read(&item, base));
+                self.segments.pop();
+                items.push(item?);
+            }
+            return Ok(Value::Array(items));
+        }
+        // Typed arrays, Maps, Sets, String objects and whatever else iterates are not plain
+        // data; neither is an object whose prototype is one of them.
+        let iterable = Reflect::has(value, &js_sys::Symbol::iterator()).map_err(|_| unreadable(self))?;
+        if iterable || value.is_instance_of::<js_sys::ArrayBuffer>() || checked_is_view(value).unwrap_or(true) {
+            return Err(self.refuse(base, "value.not_json", "must be plain JSON-like data (objects, arrays, strings, numbers, booleans, null)"));
+        }
+        let keys = checked_keys(value).map_err(|_| unreadable(self))?;
+        let mut fields = Vec::with_capacity(keys.length() as usize);
+        for key in keys.iter() {
+            let name = key.as_string().unwrap_or_default();
+            self.segments.push(name.clone());
+            let field = Reflect::get(value, &key).map_err(|_| unreadable(self));
+            let field = field.and_then(|field| self.read(&field, base));
+            self.segments.pop();
+            fields.push((name, field?));
+        }
+        Ok(Value::Object(fields))
+    }
+}
+
+/// Reads any JS value as JSON-like data. Functions, symbols, BigInts, typed arrays, values
+/// that throw when read, and data nested deeper than [`MAX_INPUT_DEPTH`] are refused with a
+/// `ValidationError` whose path points at the value.
+fn read_value(value: JsValue, path: &str) -> Result<Value, JsValue> {
+    read_plain(&value, path).map_err(|issue| js_error(Error::Validation(vec![issue])))
+}
+
+/// [`read_value`] with the problem as an [`Issue`].
+fn read_plain(value: &JsValue, path: &str) -> Result<Value, Issue> {
+    InputReader { budget: MAX_INPUT_VALUES, segments: Vec::new() }.read(value, path)
+}
+
+/// Reads a caller's value into a Rust type, through the same catching reads as
+/// [`read_value`] and within the same depth and size limits; only the fields the type has are
+/// read. Any problem is refused with `code` and `message` at `path`.
+fn read_typed<T: serde::de::DeserializeOwned>(value: JsValue, path: &str, code: &'static str, message: &str) -> Result<T, JsValue> {
+    let budget = std::cell::Cell::new(MAX_INPUT_VALUES);
+    T::deserialize(SafeReader { value, depth: 0, budget: &budget }).map_err(|_| invalid(path, code, message))
+}
+
+/// Why a typed read failed. It carries nothing: the caller gets one coded issue, and no
+/// formatting code is pulled into the wasm.
+#[derive(Debug)]
+struct Refused;
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("refused")
+    }
+}
+
+impl std::error::Error for Refused {}
+
+impl serde::de::Error for Refused {
+    fn custom<T: std::fmt::Display>(_: T) -> Self {
+        Refused
+    }
+}
+
+/// A serde `Deserializer` over a caller's JS value that reads only through catching imports.
+struct SafeReader<'a> {
+    value: JsValue,
+    depth: usize,
+    /// Values still allowed, shared by the whole read.
+    budget: &'a std::cell::Cell<usize>,
+}
+
+/// What a JS object is to a reader: an array with its length, or a plain object.
+enum Shape {
+    Array(u32),
+    Object,
+}
+
+impl<'a> SafeReader<'a> {
+    fn child(&self, value: JsValue) -> SafeReader<'a> {
+        SafeReader { value, depth: self.depth + 1, budget: self.budget }
+    }
+
+    fn spend(&self) -> Result<(), Refused> {
+        let left = self.budget.get().checked_sub(1).ok_or(Refused)?;
+        self.budget.set(left);
+        Ok(())
+    }
+
+    /// The shape of an object, refusing what [`InputReader`] refuses.
+    fn shape(&self) -> Result<Shape, Refused> {
+        let value = &self.value;
+        if !value.is_object() || self.depth >= MAX_INPUT_DEPTH {
+            return Err(Refused);
+        }
+        if checked_is_array(value).map_err(|_| Refused)? {
+            let length = Reflect::get(value, &JsValue::from_str("length")).map_err(|_| Refused)?;
+            return match length.as_f64() {
+                Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= self.budget.get() as f64 => Ok(Shape::Array(n as u32)),
+                _ => Err(Refused),
+            };
+        }
+        let iterable = Reflect::has(value, &js_sys::Symbol::iterator()).map_err(|_| Refused)?;
+        if iterable || value.is_instance_of::<js_sys::ArrayBuffer>() || checked_is_view(value).unwrap_or(true) {
+            return Err(Refused);
+        }
+        Ok(Shape::Object)
+    }
+
+    fn object_keys(&self) -> Result<KeyedReader<'_, 'a>, Refused> {
+        let keys = checked_keys(&self.value).map_err(|_| Refused)?;
+        Ok(KeyedReader { object: self, keys, index: 0, pending: None })
+    }
+}
+
+impl<'de> Deserializer<'de> for SafeReader<'_> {
+    type Error = Refused;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        self.spend()?;
+        let value = &self.value;
+        if value.is_undefined() || value.is_null() {
+            return visitor.visit_unit();
+        }
+        if let Some(b) = value.as_bool() {
+            return visitor.visit_bool(b);
+        }
+        if let Some(n) = value.as_f64() {
+            // As serde-wasm-bindgen reads numbers: whole ones within 2^53 are integers.
+            return if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0 { visitor.visit_i64(n as i64) } else { visitor.visit_f64(n) };
+        }
+        if let Some(s) = value.as_string() {
+            return visitor.visit_string(s);
+        }
+        match self.shape()? {
+            Shape::Array(length) => visitor.visit_seq(ItemReader { array: &self, index: 0, length }),
+            Shape::Object => visitor.visit_map(self.object_keys()?),
+        }
+    }
+
+    fn deserialize_option<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        if self.value.is_undefined() || self.value.is_null() {
+            self.spend()?;
+            visitor.visit_none()
+        } else {
+            visitor.visit_some(self)
+        }
+    }
+
+    fn deserialize_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Refused> {
+        self.spend()?;
+        match self.shape()? {
+            Shape::Object => visitor.visit_map(FieldReader { object: &self, fields: fields.iter(), pending: None }),
+            Shape::Array(_) => Err(Refused),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: serde::de::Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, Refused> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Refused> {
+        use serde::de::IntoDeserializer;
+        self.spend()?;
+        if let Some(s) = self.value.as_string() {
+            return visitor.visit_enum(s.into_deserializer());
+        }
+        match self.shape()? {
+            Shape::Object => visitor.visit_enum(serde::de::value::MapAccessDeserializer::new(self.object_keys()?)),
+            Shape::Array(_) => Err(Refused),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit unit_struct seq tuple
+        tuple_struct map identifier ignored_any
+    }
+}
+
+/// The items of an array, each read with `Reflect.get`.
+struct ItemReader<'r, 'a> {
+    array: &'r SafeReader<'a>,
+    index: u32,
+    length: u32,
+}
+
+impl<'de> serde::de::SeqAccess<'de> for ItemReader<'_, '_> {
+    type Error = Refused;
+
+    fn next_element_seed<S: serde::de::DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>, Refused> {
+        if self.index == self.length {
+            return Ok(None);
+        }
+        let item = Reflect::get_u32(&self.array.value, self.index).map_err(|_| Refused)?;
+        self.index += 1;
+        seed.deserialize(self.array.child(item)).map(Some)
+    }
+}
+
+/// Every own enumerable key of an object, for maps and enums.
+struct KeyedReader<'r, 'a> {
+    object: &'r SafeReader<'a>,
+    keys: js_sys::Array,
+    index: u32,
+    pending: Option<JsValue>,
+}
+
+impl<'de> serde::de::MapAccess<'de> for KeyedReader<'_, '_> {
+    type Error = Refused;
+
+    fn next_key_seed<K: serde::de::DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Refused> {
+        use serde::de::IntoDeserializer;
+        if self.index >= self.keys.length() {
+            return Ok(None);
+        }
+        let key = self.keys.get(self.index);
+        self.index += 1;
+        self.pending = Some(Reflect::get(&self.object.value, &key).map_err(|_| Refused)?);
+        seed.deserialize(key.as_string().unwrap_or_default().into_deserializer()).map(Some)
+    }
+
+    fn next_value_seed<S: serde::de::DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, Refused> {
+        let value = self.pending.take().ok_or(Refused)?;
+        seed.deserialize(self.object.child(value))
+    }
+}
+
+/// Only the fields a struct has; a field that is `undefined` counts as missing.
+struct FieldReader<'r, 'a> {
+    object: &'r SafeReader<'a>,
+    fields: std::slice::Iter<'static, &'static str>,
+    pending: Option<JsValue>,
+}
+
+impl<'de> serde::de::MapAccess<'de> for FieldReader<'_, '_> {
+    type Error = Refused;
+
+    fn next_key_seed<K: serde::de::DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Refused> {
+        use serde::de::IntoDeserializer;
+        for field in self.fields.by_ref() {
+            let value = Reflect::get(&self.object.value, &JsValue::from_str(field)).map_err(|_| Refused)?;
+            if !value.is_undefined() {
+                self.pending = Some(value);
+                return seed.deserialize((*field).into_deserializer()).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    fn next_value_seed<S: serde::de::DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, Refused> {
+        let value = self.pending.take().ok_or(Refused)?;
+        seed.deserialize(self.object.child(value))
+    }
+}
+
+/// A property of a JS object, when the value is an object and the property is set. A getter
+/// or proxy trap that throws reads as unset: for values this module made or the host gave it.
 pub(crate) fn field(object: &JsValue, key: &str) -> Option<JsValue> {
     if !object.is_object() {
         return None;
     }
     Reflect::get(object, &JsValue::from_str(key)).ok().filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+/// A property of a caller's object (see [`field`]); a getter or proxy trap that throws is a
+/// `ValidationError` naming the property rather than a value silently left out.
+fn input_field(object: &JsValue, key: &str) -> Result<Option<JsValue>, JsValue> {
+    if object.is_undefined() || object.is_null() {
+        return Ok(None);
+    }
+    if !object.is_object() {
+        return Err(invalid("", "options.not_object", "options must be an object"));
+    }
+    match Reflect::get(object, &JsValue::from_str(key)) {
+        Ok(v) => Ok(Some(v).filter(|v| !v.is_undefined() && !v.is_null())),
+        Err(_) => Err(invalid(&validate::pointer("", key), "value.unreadable", "reading it threw (a getter or a proxy)")),
+    }
 }
 
 fn validation_result(issues: Vec<Issue>) -> JsValue {
@@ -306,18 +674,18 @@ fn validation_result(issues: Vec<Issue>) -> JsValue {
 /// Checks a batch-update-tsvi body and lists every problem: `{ ok, errors: [{ path, code, message }] }`.
 #[wasm_bindgen(js_name = validateBatchRequest, unchecked_return_type = "ValidationResult")]
 pub fn validate_batch_request_js(body: JsValue) -> JsValue {
-    match serde_wasm_bindgen::from_value::<Value>(body) {
+    match read_plain(&body, "") {
         Ok(value) => validation_result(validate_batch_request(&value)),
-        Err(_) => validation_result(vec![Issue::new("", "body.not_json", "the request must be plain JSON-like data")]),
+        Err(issue) => validation_result(vec![issue]),
     }
 }
 
 /// Checks a client configuration the way `new Client()` does, without creating one.
 #[wasm_bindgen(js_name = validateClientConfig, unchecked_return_type = "ValidationResult")]
 pub fn validate_client_config_js(#[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue) -> JsValue {
-    match serde_wasm_bindgen::from_value::<Value>(config) {
+    match read_plain(&config, "") {
         Ok(value) => validation_result(parse_client_config(&value).err().unwrap_or_default()),
-        Err(_) => validation_result(vec![Issue::new("", "config.not_json", "the configuration must be plain data")]),
+        Err(issue) => validation_result(vec![issue]),
     }
 }
 
@@ -329,7 +697,7 @@ pub fn plan_batches_js(
     options: Option<PlanBatchesOptionsArg>,
 ) -> Result<JsValue, JsValue> {
     let options = arg(options);
-    let batch_size = field(&options, "batchSize").map(|v| v.as_f64().unwrap_or(f64::NAN));
+    let batch_size = input_field(&options, "batchSize")?.map(|v| v.as_f64().unwrap_or(f64::NAN));
     let mut issues = Vec::new();
     let size = check_batch_size(batch_size).map_err(|issue| issues.push(issue)).unwrap_or(1);
     let ids = match read_value(ids, "/ids")? {
@@ -425,22 +793,27 @@ fn read_headers(headers: Option<JsValue>) -> Result<Vec<(String, String)>, JsVal
 }
 
 fn read_body(body: Option<JsValue>) -> Result<Vec<u8>, JsValue> {
+    let refused = || invalid("/body", "body.invalid", "body is a string or a Uint8Array");
     match body {
         None => Ok(Vec::new()),
         Some(body) => {
             if let Some(text) = body.as_string() {
-                Ok(text.into_bytes())
-            } else if let Some(bytes) = body.dyn_ref::<Uint8Array>() {
-                Ok(bytes.to_vec())
-            } else {
-                Err(invalid("/body", "body.invalid", "body is a string or a Uint8Array"))
+                return Ok(text.into_bytes());
             }
+            // `instanceof` alone also admits `Object.create(new Uint8Array(1))` and proxies,
+            // whose `length` throws; `isView` checks for a real typed array, and the copy
+            // reads it through its internal slots only (a detached buffer throws, caught).
+            if !body.is_instance_of::<Uint8Array>() || !checked_is_view(&body).unwrap_or(false) {
+                return Err(refused());
+            }
+            let copy: Uint8Array = ByteCopy::copy_of(&body).map_err(|_| refused())?.unchecked_into();
+            Ok(copy.to_vec())
         }
     }
 }
 
 fn text_field(input: &JsValue, key: &str) -> Result<Option<String>, JsValue> {
-    match field(input, key) {
+    match input_field(input, key)? {
         None => Ok(None),
         Some(v) => v.as_string().map(Some).ok_or_else(|| invalid(&format!("/{key}"), "value.not_string", "must be a string")),
     }
@@ -453,22 +826,24 @@ pub fn sign_request_js(#[wasm_bindgen(unchecked_param_type = "SignRequestInput")
         return Err(invalid("", "input.not_object", "signRequest takes an object"));
     }
     let method = text_field(&input, "method")?.unwrap_or_default();
-    if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphabetic()) {
-        return Err(invalid("/method", "method.invalid", "method must be an HTTP method such as GET or PATCH"));
-    }
     let url = text_field(&input, "url")?.unwrap_or_default();
     let credentials = AkSk {
         ak: text_field(&input, "ak")?.unwrap_or_default(),
         sk: text_field(&input, "sk")?.unwrap_or_default(),
         security_token: text_field(&input, "securityToken")?,
     };
+    let query = read_query(input_field(&input, "query")?)?;
+    let headers = read_headers(input_field(&input, "headers")?)?;
+    let body = read_body(input_field(&input, "body")?)?;
+    // The date is `sdkDate`, else an `X-Sdk-Date` header (as the official signer takes it),
+    // else now; the signer refuses the two when they disagree.
     let sdk_date = match text_field(&input, "sdkDate")? {
         Some(date) => date,
-        None => sign::sdk_date_from_unix(FetchTransport.now_ms() / 1000),
+        None => match sign::header_value(&headers, "x-sdk-date") {
+            Some(date) => date.trim().to_owned(),
+            None => sign::sdk_date_from_unix(FetchTransport.now_ms() / 1000),
+        },
     };
-    let query = read_query(field(&input, "query"))?;
-    let headers = read_headers(field(&input, "headers"))?;
-    let body = read_body(field(&input, "body"))?;
     let signed = sign::sign(&SignInput {
         method: &method,
         url: &url,
@@ -478,13 +853,19 @@ pub fn sign_request_js(#[wasm_bindgen(unchecked_param_type = "SignRequestInput")
         credentials: &credentials,
         sdk_date: &sdk_date,
     })
-    .map_err(|e| invalid("", e.code(), e.message()))?;
+    .map_err(|e| invalid(&e.path(), e.code(), e.message()))?;
 
     let result = Object::new();
     set(&result, "url", signed.url);
     let header_object = Object::new();
     for (name, value) in signed.headers {
-        set(&header_object, &name, value);
+        // Defined, not assigned: a header named `__proto__` must stay a header.
+        let descriptor = Object::new();
+        set(&descriptor, "value", value);
+        for flag in ["enumerable", "writable", "configurable"] {
+            set(&descriptor, flag, true);
+        }
+        let _ = Reflect::define_property(&header_object, &JsValue::from_str(&name), &descriptor);
     }
     set(&result, "headers", header_object);
     set(&result, "signedHeaders", signed.signed_headers);
@@ -496,12 +877,12 @@ pub fn sign_request_js(#[wasm_bindgen(unchecked_param_type = "SignRequestInput")
 /// The report as CSV, one line per server, formulas defused for spreadsheets.
 #[wasm_bindgen(js_name = reportToCsv)]
 pub fn report_to_csv(#[wasm_bindgen(unchecked_param_type = "Report")] report: JsValue) -> Result<String, JsValue> {
-    let report: Report = serde_wasm_bindgen::from_value(report).map_err(|_| invalid("", "report.invalid", "not a rollout report"))?;
+    let report: Report = read_typed(report, "", "report.invalid", "not a rollout report")?;
     Ok(report.to_csv())
 }
 
 fn number_option(options: &JsValue, key: &str, min: f64, max: f64) -> Result<Option<f64>, JsValue> {
-    match field(options, key) {
+    match input_field(options, key)? {
         None => Ok(None),
         Some(v) => match v.as_f64() {
             Some(n) if n.fract() == 0.0 && n >= min && n <= max => Ok(Some(n)),
@@ -511,7 +892,7 @@ fn number_option(options: &JsValue, key: &str, min: f64, max: f64) -> Result<Opt
 }
 
 fn callback(options: &JsValue, key: &str) -> Result<Option<Function>, JsValue> {
-    field(options, key)
+    input_field(options, key)?
         .map(|f| f.dyn_into::<Function>().map_err(|_| invalid(&format!("/{key}"), "option.not_function", "must be a function")))
         .transpose()
 }
@@ -573,12 +954,24 @@ pub struct JsClient {
 }
 
 fn signal_of(options: &JsValue) -> Result<Option<AbortSignal>, JsValue> {
-    match field(options, "signal") {
-        None => Ok(None),
-        Some(signal) => signal
-            .dyn_into::<AbortSignal>()
-            .map(Some)
-            .map_err(|_| invalid("/signal", "signal.invalid", "signal must be an AbortSignal")),
+    let refused = || invalid("/signal", "signal.invalid", "signal must be an AbortSignal");
+    let Some(signal) = input_field(options, "signal")? else {
+        return Ok(None);
+    };
+    // The transport reads the signal through imports that do not catch, so only a plain
+    // AbortSignal is taken: its prototype is AbortSignal's own, it has no own property that
+    // could shadow one, and reading `aborted` gives a boolean (proxies and tampered signals fail).
+    let genuine_prototype = web_sys::AbortController::new().ok().and_then(|c| Reflect::get_prototype_of(c.signal().as_ref()).ok());
+    let prototype = Reflect::get_prototype_of(&signal).ok();
+    let plain = signal.is_instance_of::<AbortSignal>()
+        && prototype.is_some()
+        && prototype.map(JsValue::from) == genuine_prototype.map(JsValue::from)
+        && checked_own_names(&signal).is_ok_and(|names| names.length() == 0)
+        && Reflect::get(&signal, &JsValue::from_str("aborted")).is_ok_and(|aborted| aborted.as_bool().is_some());
+    if plain {
+        Ok(Some(signal.unchecked_into()))
+    } else {
+        Err(refused())
     }
 }
 
@@ -670,15 +1063,17 @@ impl JsClient {
     pub fn batch_change_maintain_mode(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string[]")] ids: JsValue,
-        maintain: bool,
+        // Not `bool`: the glue would coerce with `+maintain`, which throws a bare TypeError
+        // for a Symbol or a BigInt and calls a hostile `valueOf`.
+        #[wasm_bindgen(unchecked_param_type = "boolean")] maintain: JsValue,
         options: Option<CallOptionsArg>,
     ) -> Promise {
         let options = arg(options);
         let client = self.inner.clone();
         promise(|| {
             let signal = signal_of(&options)?;
-            let ids: Vec<String> = serde_wasm_bindgen::from_value(ids)
-                .map_err(|_| invalid("/items", "items.invalid", "ids must be an array of strings"))?;
+            let maintain = maintain.as_bool().ok_or_else(|| invalid("/maintain", "maintain.not_boolean", "maintain must be true or false"))?;
+            let ids: Vec<String> = read_typed(ids, "/items", "items.invalid", "ids must be an array of strings")?;
             Ok(Box::pin(async move {
                 let answer = client.batch_change_maintain_mode(&ids, maintain, signal.as_ref()).await?;
                 Ok(answer_object(answer.request_id))
@@ -716,14 +1111,14 @@ impl JsClient {
         let client = self.inner.clone();
         promise(|| {
             let (signal, query) = (signal_of(&options)?, optional_value(query, "")?);
-            let concurrency = match field(&options, "concurrency") {
+            let concurrency = match input_field(&options, "concurrency")? {
                 None => DEFAULT_PAGE_CONCURRENCY,
                 Some(n) => match n.as_f64() {
                     Some(n) if n.fract() == 0.0 && (1.0..=16.0).contains(&n) => n as usize,
                     _ => return Err(invalid("/concurrency", "concurrency.out_of_range", "concurrency must be a whole number from 1 to 16")),
                 },
             };
-            let on_progress = match field(&options, "onProgress") {
+            let on_progress = match input_field(&options, "onProgress")? {
                 None => None,
                 Some(f) => Some(f.dyn_into::<Function>().map_err(|_| invalid("/onProgress", "onProgress.invalid", "onProgress must be a function"))?),
             };
@@ -800,8 +1195,8 @@ impl JsClient {
         let options = arg(options);
         let client = self.inner.clone();
         promise(|| {
-            let servers: Vec<ServerState> = serde_wasm_bindgen::from_value(servers)
-                .map_err(|_| invalid("/servers", "servers.invalid", "servers must be an array of server objects, each with an id"))?;
+            let servers: Vec<ServerState> =
+                read_typed(servers, "/servers", "servers.invalid", "servers must be an array of server objects, each with an id")?;
             let options = parse_options(optional_value(options, "")?.as_ref()).map_err(|issues| js_error(Error::Validation(issues)))?;
             Ok(Box::pin(async move { Ok(to_js(&plan_with_groups(&client, &servers, &options).await?)) }))
         })
@@ -818,7 +1213,7 @@ impl JsClient {
         let options = arg(options);
         let client = self.inner.clone();
         promise(|| {
-            let plan: Plan = serde_wasm_bindgen::from_value(plan).map_err(|_| invalid("/plan", "plan.invalid", "not a plan made by planRollout"))?;
+            let plan: Plan = read_typed(plan, "/plan", "plan.invalid", "not a plan made by planRollout")?;
             let setup = run_setup(&options)?;
             Ok(Box::pin(run_with(client, setup, Start::Fresh(plan))))
         })
@@ -835,7 +1230,7 @@ impl JsClient {
         let options = arg(options);
         let client = self.inner.clone();
         promise(|| {
-            let report: Report = serde_wasm_bindgen::from_value(report).map_err(|_| invalid("/report", "report.invalid", "not a rollout report"))?;
+            let report: Report = read_typed(report, "/report", "report.invalid", "not a rollout report")?;
             let setup = run_setup(&options)?;
             Ok(Box::pin(run_with(client, setup, Start::Resume(report))))
         })

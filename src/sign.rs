@@ -278,11 +278,22 @@ pub fn unix_from_sdk_date(date: &str) -> Option<u64> {
     let n = |r: std::ops::Range<usize>| date[r].parse::<i64>().ok();
     let (y, m, d) = (n(0..4)?, n(4..6)?, n(6..8)?);
     let (hh, mm, ss) = (n(9..11)?, n(11..13)?, n(13..15)?);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
+    // A real date and time: the day exists in its month, and no leap second (a signature
+    // date always comes from a clock that has none).
+    if !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) || hh > 23 || mm > 59 || ss > 59 {
         return None;
     }
     let secs = days_from_civil(y, m, d) * 86_400 + hh * 3600 + mm * 60 + ss;
     u64::try_from(secs).ok()
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
 }
 
 // Howard Hinnant's proleptic Gregorian conversions (public domain algorithms).
@@ -345,82 +356,235 @@ pub struct Signed {
     pub canonical_request: String,
 }
 
-/// Why a request could not be signed. Messages never include a credential.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why a request could not be signed. Messages never include a credential; a header is
+/// named by its path (`/headers/X-Name`), never by its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignError {
-    /// Not an absolute http(s) URL with a host.
+    /// Not an HTTP method (letters only).
+    BadMethod,
+    /// Not an absolute http(s) URL with a host, or one with control characters or `\`,
+    /// which parsers read differently.
     BadUrl,
-    /// The URL carries a query or fragment; pass the query separately.
+    /// The URL carries a query (even a bare `?`); pass the query separately.
     UrlHasQuery,
+    /// The URL carries a fragment (even a bare `#`).
+    UrlHasFragment,
+    /// The URL carries a user name or password, which would not be sent or signed.
+    UrlHasUserinfo,
+    /// Not a real `YYYYMMDDTHHMMSSZ` date and time.
     BadSdkDate,
     MissingCredentials,
+    /// The AK is not letters, digits, `-`, `_` and `.` (anything else could add to `Authorization`).
+    BadAccessKey,
+    /// The security token is empty or not a valid header value.
+    BadSecurityToken,
+    /// A header name that is not an HTTP token.
+    HeaderName(String),
+    /// A header value with CR, LF, another control character or a non-ASCII character.
+    HeaderValue(String),
+    /// The same header twice, whatever the case of its name.
+    DuplicateHeader(String),
+    /// `Authorization`, which the signature itself fills in.
+    ReservedHeader(String),
+    /// A header that disagrees with what it must be: `Host` with the URL's, `X-Sdk-Date` with
+    /// `sdkDate`, `X-Security-Token` with `securityToken`.
+    ConflictingHeader(String),
 }
 
 impl SignError {
-    pub fn code(self) -> &'static str {
+    pub fn code(&self) -> &'static str {
         match self {
+            SignError::BadMethod => "method.invalid",
             SignError::BadUrl => "url.invalid",
             SignError::UrlHasQuery => "url.has_query",
+            SignError::UrlHasFragment => "url.has_fragment",
+            SignError::UrlHasUserinfo => "url.has_userinfo",
             SignError::BadSdkDate => "sdkDate.invalid",
             SignError::MissingCredentials => "credentials.missing",
+            SignError::BadAccessKey => "ak.invalid",
+            SignError::BadSecurityToken => "securityToken.invalid",
+            SignError::HeaderName(_) => "header.invalid_name",
+            SignError::HeaderValue(_) => "header.invalid_value",
+            SignError::DuplicateHeader(_) => "header.duplicate",
+            SignError::ReservedHeader(_) => "header.reserved",
+            SignError::ConflictingHeader(_) => "header.conflict",
         }
     }
 
-    pub fn message(self) -> &'static str {
+    pub fn message(&self) -> &'static str {
         match self {
-            SignError::BadUrl => "url must be an absolute http or https URL with a host",
-            SignError::UrlHasQuery => "url must not contain a query or fragment; pass query separately",
-            SignError::BadSdkDate => "sdkDate must look like 20240102T030405Z",
+            SignError::BadMethod => "method must be an HTTP method such as GET or PATCH",
+            SignError::BadUrl => "url must be an absolute http or https URL with a host, without control characters or '\\'",
+            SignError::UrlHasQuery => "url must not contain a query; pass query separately",
+            SignError::UrlHasFragment => "url must not contain a fragment ('#')",
+            SignError::UrlHasUserinfo => "url must not contain a user name or password",
+            SignError::BadSdkDate => "sdkDate must be a real date and time such as 20240102T030405Z",
             SignError::MissingCredentials => "ak and sk must both be non-empty",
+            SignError::BadAccessKey => "ak must be letters, digits, '-', '_' or '.'",
+            SignError::BadSecurityToken => "securityToken must be a non-empty string of visible ASCII characters",
+            SignError::HeaderName(_) => "header names are letters, digits and !#$%&'*+-.^_`|~",
+            SignError::HeaderValue(_) => "header values are visible ASCII characters, spaces and tabs, on one line",
+            SignError::DuplicateHeader(_) => "this header is given twice (names are case-insensitive)",
+            SignError::ReservedHeader(_) => "Authorization is what signRequest computes; leave it out",
+            SignError::ConflictingHeader(_) => {
+                "this header disagrees with the request (Host with the url, X-Sdk-Date with sdkDate, X-Security-Token with securityToken)"
+            }
         }
     }
+
+    /// A JSON pointer to the input at fault.
+    pub fn path(&self) -> String {
+        match self {
+            SignError::BadMethod => "/method".into(),
+            SignError::BadUrl | SignError::UrlHasQuery | SignError::UrlHasFragment | SignError::UrlHasUserinfo => "/url".into(),
+            SignError::BadSdkDate => "/sdkDate".into(),
+            SignError::MissingCredentials => String::new(),
+            SignError::BadAccessKey => "/ak".into(),
+            SignError::BadSecurityToken => "/securityToken".into(),
+            SignError::HeaderName(name)
+            | SignError::HeaderValue(name)
+            | SignError::DuplicateHeader(name)
+            | SignError::ReservedHeader(name)
+            | SignError::ConflictingHeader(name) => crate::validate::pointer("/headers", name),
+        }
+    }
+}
+
+/// An HTTP token (RFC 9110 §5.6.2), the only safe header name.
+pub fn is_header_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// Visible ASCII, spaces and tabs: nothing that ends a line, and nothing whose bytes on the
+/// wire depend on the runtime's encoding.
+pub fn is_header_value(value: &str) -> bool {
+    value.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
+}
+
+/// Letters, digits, `-`, `_` and `.`: an AK can add nothing to the `Authorization` line.
+pub fn is_access_key(ak: &str) -> bool {
+    !ak.is_empty() && ak.len() <= 256 && ak.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+}
+
+/// The value of a header, whatever the case of its name.
+pub fn header_value<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+}
+
+/// Refuses a URL that parsers could read in different ways, or that hides something it
+/// would not send: control characters, `\`, any `?` or `#` (even bare), and user-info.
+fn check_raw_url(url: &str) -> Result<(), SignError> {
+    if url.chars().any(|c| c.is_control() || c == '\\') {
+        return Err(SignError::BadUrl);
+    }
+    if url.contains('#') {
+        return Err(SignError::UrlHasFragment);
+    }
+    if url.contains('?') {
+        return Err(SignError::UrlHasQuery);
+    }
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = after_scheme.split('/').next().unwrap_or("");
+    if authority.contains('@') {
+        return Err(SignError::UrlHasUserinfo);
+    }
+    Ok(())
 }
 
 /// Splits an absolute URL into `(scheme://authority, authority, path)`; the authority keeps a
 /// non-default port, as the `Host` header a client sends does.
 pub fn split_url(url: &str) -> Result<(String, String, String), SignError> {
+    check_raw_url(url)?;
     let parts = crate::url_parts::parse(url).ok_or(SignError::BadUrl)?;
     if !matches!(parts.scheme.as_str(), "http" | "https") || parts.host.is_empty() {
         return Err(SignError::BadUrl);
     }
-    if parts.has_query || parts.has_fragment {
+    if parts.has_userinfo {
+        return Err(SignError::UrlHasUserinfo);
+    }
+    if parts.has_query {
         return Err(SignError::UrlHasQuery);
+    }
+    if parts.has_fragment {
+        return Err(SignError::UrlHasFragment);
     }
     Ok((parts.origin(), parts.authority(), parts.path))
 }
 
-/// Signs a request.
+/// Checks the caller's headers: names, values, no name twice, no `Authorization`, and the
+/// headers the signer also sets agree with it. Returns the caller's headers to send, every
+/// one of them kept.
+fn check_headers(input: &SignInput, authority: &str) -> Result<Vec<(String, String)>, SignError> {
+    let mut seen: Vec<String> = Vec::with_capacity(input.headers.len());
+    for (name, value) in input.headers {
+        if !is_header_name(name) {
+            return Err(SignError::HeaderName(name.clone()));
+        }
+        if !is_header_value(value) {
+            return Err(SignError::HeaderValue(name.clone()));
+        }
+        let lower = name.to_ascii_lowercase();
+        if seen.contains(&lower) {
+            return Err(SignError::DuplicateHeader(name.clone()));
+        }
+        let agrees = match lower.as_str() {
+            "authorization" => return Err(SignError::ReservedHeader(name.clone())),
+            "host" => value.trim() == authority,
+            "x-sdk-date" => value.trim() == input.sdk_date,
+            "x-security-token" => input.credentials.security_token.as_deref().is_none_or(|token| token == value.trim()),
+            _ => true,
+        };
+        if !agrees {
+            return Err(SignError::ConflictingHeader(name.clone()));
+        }
+        seen.push(lower);
+    }
+    Ok(input.headers.to_vec())
+}
+
+/// Whether `date` is a real `YYYYMMDDTHHMMSSZ` date and time.
+pub fn is_real_sdk_date(date: &str) -> bool {
+    unix_from_sdk_date(date).is_some()
+}
+
+/// Signs a request. A header the caller gave is sent and signed (names with `_` are sent
+/// unsigned, as the official signer does), or refused: it is never dropped.
 pub fn sign(input: &SignInput) -> Result<Signed, SignError> {
-    if !is_sdk_date(input.sdk_date) {
+    if input.method.is_empty() || !input.method.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return Err(SignError::BadMethod);
+    }
+    if !is_real_sdk_date(input.sdk_date) {
         return Err(SignError::BadSdkDate);
     }
     let creds = input.credentials;
     if creds.ak.is_empty() || creds.sk.is_empty() {
         return Err(SignError::MissingCredentials);
     }
+    if !is_access_key(&creds.ak) {
+        return Err(SignError::BadAccessKey);
+    }
+    if creds.security_token.as_deref().is_some_and(|token| token.is_empty() || !is_header_value(token)) {
+        return Err(SignError::BadSecurityToken);
+    }
     let (origin, authority, path) = split_url(input.url)?;
     let query = canonical_query(input.query);
 
-    let mut headers: Vec<(String, String)> = input
-        .headers
-        .iter()
-        .filter(|(name, _)| {
-            // What we add ourselves wins over a caller's copy.
-            !["host", "x-sdk-date", "authorization", "x-security-token"].contains(&name.to_ascii_lowercase().as_str())
-        })
-        .cloned()
-        .collect();
-    if wants_unsigned_payload(&headers)
-        && !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("x-sdk-content-sha256"))
-    {
+    let mut headers = check_headers(input, &authority)?;
+    if wants_unsigned_payload(&headers) && header_value(&headers, "x-sdk-content-sha256").is_none() {
         headers.push(("X-Sdk-Content-Sha256".into(), UNSIGNED_PAYLOAD.into()));
     }
-    headers.push(("X-Sdk-Date".into(), input.sdk_date.to_owned()));
+    if header_value(&headers, "x-sdk-date").is_none() {
+        headers.push(("X-Sdk-Date".into(), input.sdk_date.to_owned()));
+    }
     if let Some(token) = &creds.security_token {
-        headers.push(("X-Security-Token".into(), token.clone()));
+        if header_value(&headers, "x-security-token").is_none() {
+            headers.push(("X-Security-Token".into(), token.clone()));
+        }
     }
     let mut to_sign = headers.clone();
-    to_sign.push(("Host".into(), authority.clone()));
+    if header_value(&to_sign, "host").is_none() {
+        to_sign.push(("Host".into(), authority.clone()));
+    }
     let names = signed_header_names(&to_sign);
     let canonical = Canonical {
         method: input.method,
@@ -513,5 +677,109 @@ mod tests {
         assert_eq!(sign(&input("/relative", "20240102T030405Z")), Err(SignError::BadUrl));
         assert_eq!(sign(&input("https://h/x?a=1", "20240102T030405Z")), Err(SignError::UrlHasQuery));
         assert_eq!(sign(&input("https://h/x", "yesterday")), Err(SignError::BadSdkDate));
+    }
+
+    const DATE: &str = "20240102T030405Z";
+
+    fn sign_with(url: &str, headers: &[(&str, &str)], creds: &AkSk, date: &str) -> Result<Signed, SignError> {
+        let headers: Vec<(String, String)> = headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+        sign(&SignInput { method: "GET", url, query: &[], headers: &headers, body: b"", credentials: creds, sdk_date: date })
+    }
+
+    fn creds(ak: &str, token: Option<&str>) -> AkSk {
+        AkSk { ak: ak.into(), sk: "sk".into(), security_token: token.map(str::to_owned) }
+    }
+
+    #[test]
+    fn caller_headers_are_kept_and_signed_never_dropped() {
+        let c = creds("AK", None);
+        // Each of the headers the signer also sets is kept when it agrees with the request.
+        for (name, value) in [("X-Security-Token", "tok"), ("x-sdk-date", DATE), ("Host", "h:8443"), ("X-Custom", "1")] {
+            let signed = sign_with("https://h:8443/x", &[(name, value)], &c, DATE).unwrap();
+            let kept: Vec<_> = signed.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).collect();
+            assert_eq!(kept, [&(name.to_string(), value.to_string())], "{name}");
+            assert!(signed.signed_headers.split(';').any(|n| n == name.to_ascii_lowercase()), "{name} is signed");
+        }
+        // A token given in headers signs exactly as the same token given as an option.
+        let as_header = sign_with("https://h/x", &[("X-Security-Token", "tok")], &c, DATE).unwrap();
+        let as_option = sign_with("https://h/x", &[], &creds("AK", Some("tok")), DATE).unwrap();
+        assert_eq!(as_header.signature, as_option.signature);
+        let sorted = |mut headers: Vec<(String, String)>| {
+            headers.sort();
+            headers
+        };
+        assert_eq!(sorted(as_header.headers), sorted(as_option.headers));
+    }
+
+    #[test]
+    fn headers_that_disagree_or_cannot_be_kept_are_refused_by_name() {
+        let c = creds("AK", Some("tok"));
+        let cases: [(&[(&str, &str)], SignError); 6] = [
+            (&[("Authorization", "x")], SignError::ReservedHeader("Authorization".into())),
+            (&[("x-security-token", "other")], SignError::ConflictingHeader("x-security-token".into())),
+            (&[("X-Sdk-Date", "20240102T030406Z")], SignError::ConflictingHeader("X-Sdk-Date".into())),
+            (&[("Host", "evil.example")], SignError::ConflictingHeader("Host".into())),
+            (&[("X-A", "1"), ("x-a", "2")], SignError::DuplicateHeader("x-a".into())),
+            (&[("X-A", "1"), ("X-A", "1")], SignError::DuplicateHeader("X-A".into())),
+        ];
+        for (headers, want) in cases {
+            assert_eq!(sign_with("https://h/x", headers, &c, DATE), Err(want.clone()));
+            assert!(want.path().starts_with("/headers/"), "{want:?} names the header");
+        }
+    }
+
+    #[test]
+    fn anything_that_could_inject_is_refused() {
+        let c = creds("AK", None);
+        for value in ["a\r\nX-Injected: 1", "a\nb", "a\rb", "a\0b", "caf\u{e9}", "\u{7f}"] {
+            assert_eq!(sign_with("https://h/x", &[("X-A", value)], &c, DATE), Err(SignError::HeaderValue("X-A".into())), "{value:?}");
+        }
+        for name in ["X-A\r\nX-B", "X A", "X:A", "", "Ünï", "X-A\n"] {
+            assert_eq!(sign_with("https://h/x", &[(name, "1")], &c, DATE), Err(SignError::HeaderName(name.into())), "{name:?}");
+        }
+        for ak in ["AK, Signature=0000", "AK\r\nX: 1", "A K", "AK=", "ÄK"] {
+            assert_eq!(sign_with("https://h/x", &[], &creds(ak, None), DATE), Err(SignError::BadAccessKey), "{ak:?}");
+        }
+        for token in ["tok\r\nX-Injected: 1", "tok\n", "", "t\u{f6}k"] {
+            assert_eq!(sign_with("https://h/x", &[], &creds("AK", Some(token)), DATE), Err(SignError::BadSecurityToken), "{token:?}");
+        }
+        let with_method = |method: &str| {
+            sign(&SignInput { method, url: "https://h/x", query: &[], headers: &[], body: b"", credentials: &c, sdk_date: DATE })
+        };
+        assert_eq!(with_method("GET\nX"), Err(SignError::BadMethod));
+        assert_eq!(with_method(""), Err(SignError::BadMethod));
+        // Tabs and padding inside values are fine: an official vector has them.
+        assert!(sign_with("https://h/x", &[("X-A", "  inner  spaces kept \t")], &c, DATE).is_ok());
+    }
+
+    #[test]
+    fn urls_that_hide_or_drop_something_are_refused() {
+        let c = creds("AK", None);
+        for (url, want) in [
+            ("https://user:pass@h/x", SignError::UrlHasUserinfo),
+            ("https://user@h/x", SignError::UrlHasUserinfo),
+            ("https://@h/x", SignError::UrlHasUserinfo),
+            ("https://h/x#", SignError::UrlHasFragment),
+            ("https://h/x#frag", SignError::UrlHasFragment),
+            ("https://h/x?", SignError::UrlHasQuery),
+            ("https://h/x\n/y", SignError::BadUrl),
+            ("https://h/x\t", SignError::BadUrl),
+            ("https://h\\x/y", SignError::BadUrl),
+        ] {
+            assert_eq!(sign_with(url, &[], &c, DATE), Err(want), "{url:?}");
+        }
+        // '@' and spaces in the path are data, as an official vector has them.
+        assert!(sign_with("https://h/v1/my group:\u{fc}@x", &[], &c, DATE).is_ok());
+    }
+
+    #[test]
+    fn sdk_dates_must_be_real() {
+        let c = creds("AK", None);
+        for date in ["20241302T030405Z", "20240230T000000Z", "20230229T000000Z", "20240431T000000Z", "20240102T240000Z", "20240102T236000Z", "20240102T000060Z", "19691231T235959Z"] {
+            assert_eq!(sign_with("https://h/x", &[], &c, date), Err(SignError::BadSdkDate), "{date}");
+        }
+        for date in ["20240229T235959Z", "20000229T000000Z", "19700101T000000Z"] {
+            assert!(sign_with("https://h/x", &[], &c, date).is_ok(), "{date}");
+        }
     }
 }

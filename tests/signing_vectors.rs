@@ -109,3 +109,51 @@ fn raw_and_encoded_paths_sign_alike_and_send_alike() {
     assert_eq!(raw.url, "https://h/v1/p/app-server-groups/my%20group%3A%C3%BC%40x");
     assert_eq!(raw.url, encoded.url);
 }
+
+/// The official vector with a security token, signed again with the token and the date given
+/// as headers instead of options, as Huawei's signer also takes them: same signature, and the
+/// caller's headers are sent as given.
+#[test]
+fn security_token_and_date_as_headers_sign_like_the_official_signer() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/signing.json")).unwrap();
+    let vectors: Value = serde_json::from_str(&text).unwrap();
+    let case = vectors["cases"].as_array().unwrap().iter().find(|c| c["name"] == "security-token").expect("vector");
+    let input = &case["input"];
+    let token = input["security_token"].as_str().unwrap();
+    let date = input["sdk_date"].as_str().unwrap();
+    let mut headers = str_pairs(&input["headers"]);
+    headers.push(("x-security-token".into(), token.into()));
+    headers.push(("X-SDK-DATE".into(), date.into()));
+    let query = query_pairs(&input["query"]);
+    let credentials = AkSk { ak: input["ak"].as_str().unwrap().into(), sk: input["sk"].as_str().unwrap().into(), security_token: None };
+    let signed = sign(&SignInput {
+        method: input["method"].as_str().unwrap(),
+        url: input["url"].as_str().unwrap(),
+        query: &query,
+        headers: &headers,
+        body: input["body"].as_str().unwrap().as_bytes(),
+        credentials: &credentials,
+        sdk_date: date,
+    })
+    .unwrap();
+    assert_eq!(signed.signature, case["expected"]["signature"].as_str().unwrap());
+    assert_eq!(signed.signed_headers, case["expected"]["signed_headers"].as_str().unwrap());
+    let sent = |name: &str| signed.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).collect::<Vec<_>>();
+    assert_eq!(sent("x-security-token"), [&("x-security-token".to_string(), token.to_string())], "kept once, as given");
+    assert_eq!(sent("x-sdk-date"), [&("X-SDK-DATE".to_string(), date.to_string())], "kept once, as given");
+
+    // Given both ways and equal, it is the same request.
+    let both = AkSk { security_token: Some(token.into()), ..credentials.clone() };
+    let again = sign(&SignInput {
+        method: input["method"].as_str().unwrap(),
+        url: input["url"].as_str().unwrap(),
+        query: &query,
+        headers: &headers,
+        body: input["body"].as_str().unwrap().as_bytes(),
+        credentials: &both,
+        sdk_date: date,
+    })
+    .unwrap();
+    assert_eq!(again.signature, signed.signature);
+    assert_eq!(again.headers, signed.headers);
+}

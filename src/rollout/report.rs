@@ -225,13 +225,23 @@ impl Report {
         self.counts = c;
     }
 
-    /// One line per server, RFC 4180 quoting, with a header.
+    /// One line per server with a header line, every field quoted (RFC 4180) and defused
+    /// against formula injection (see [`csv_field`]).
     pub fn to_csv(&self) -> String {
-        let mut out = String::from(
-            "id,name,server_group_id,outcome,reason,detail,wave,job_id,sub_job_status,error_code,error_msg,request_id,attempts,submitted_at,finished_at,drain_waited_ms,sessions_at_reboot\r\n",
-        );
+        // The last three: whether the server was in maintenance before the run, whether this
+        // run marked it, and when the run's mark was lifted (empty while it may still be on).
+        const COLUMNS: [&str; 20] = [
+            "id", "name", "server_group_id", "outcome", "reason", "detail", "wave", "job_id", "sub_job_status", "error_code",
+            "error_msg", "request_id", "attempts", "submitted_at", "finished_at", "drain_waited_ms", "sessions_at_reboot",
+            "already_in_maintenance", "marked_by_run", "mark_lifted_at",
+        ];
+        let header: Vec<String> = COLUMNS.iter().map(|c| csv_field(c)).collect();
+        let mut out = header.join(",");
+        out.push_str("\r\n");
         for s in &self.servers {
             let number = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
+            let flag = |b: bool| if b { "true".to_owned() } else { String::new() };
+            let drain = s.drain.clone().unwrap_or_default();
             let fields = [
                 s.id.clone(),
                 s.name.clone().unwrap_or_default(),
@@ -250,6 +260,9 @@ impl Report {
                 number(s.finished_at),
                 number(s.drain.as_ref().map(|d| d.waited_ms)),
                 number(s.drain.as_ref().map(|d| d.sessions_at_reboot as u64)),
+                flag(drain.already_in_maintenance),
+                flag(drain.marked_by_run),
+                number(drain.lifted_at),
             ];
             let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
             out.push_str(&line.join(","));
@@ -295,17 +308,6 @@ impl ServerReport {
     }
 }
 
-/// The CSV columns of the maintenance mark, in the order of [`DRAIN_MARK_CSV_HEADER`]:
-/// whether the server was in maintenance before, whether this run marked it, and when the
-/// run's mark was lifted (empty while it may still be on the server).
-pub const DRAIN_MARK_CSV_HEADER: &str = "already_in_maintenance,marked_by_run,mark_lifted_at";
-
-pub fn drain_mark_csv_fields(s: &ServerReport) -> [String; 3] {
-    let flag = |b: bool| if b { "true".to_owned() } else { String::new() };
-    let drain = s.drain.clone().unwrap_or_default();
-    [flag(drain.already_in_maintenance), flag(drain.marked_by_run), drain.lifted_at.map(|t| t.to_string()).unwrap_or_default()]
-}
-
 pub fn skip_word(reason: SkipReason) -> &'static str {
     match reason {
         SkipReason::Duplicate => "duplicate",
@@ -319,15 +321,26 @@ pub fn skip_word(reason: SkipReason) -> &'static str {
     }
 }
 
-/// Quotes a CSV field when it needs it; a leading `=`, `+`, `-` or `@` is defused so a
-/// spreadsheet never runs a server name as a formula.
+/// What makes a spreadsheet read a cell as a formula (OWASP, CSV injection): `=`, `+`, `-`,
+/// `@`, and their full-width and small forms, which some spreadsheets fold to ASCII.
+const FORMULA_STARTS: &[char] = &['=', '+', '-', '@', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}', '\u{FE66}', '\u{FE62}', '\u{FE63}', '\u{FE6B}'];
+
+/// One CSV field, always quoted (RFC 4180, `"` doubled). Following OWASP's CSV-injection
+/// rules, a field that starts with a tab, CR, LF or any other control character, or whose
+/// first character after leading whitespace and control characters starts a formula, gets a
+/// leading `'`, so a spreadsheet shows it as text and never runs it.
 fn csv_field(value: &str) -> String {
-    let defused = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_owned() };
-    if defused.contains([',', '"', '\n', '\r']) || defused != value {
-        format!("\"{}\"", defused.replace('"', "\"\""))
-    } else {
-        defused
+    let blank = |c: char| c.is_whitespace() || c.is_control();
+    let starts_with_control = value.starts_with(char::is_control);
+    let formula = value.trim_start_matches(blank).starts_with(FORMULA_STARTS);
+    let mut out = String::with_capacity(value.len() + 3);
+    out.push('"');
+    if starts_with_control || formula {
+        out.push('\'');
     }
+    out.push_str(&value.replace('"', "\"\""));
+    out.push('"');
+    out
 }
 
 #[cfg(test)]
@@ -366,9 +379,9 @@ mod tests {
     fn csv_quotes_and_defuses_formulas() {
         let csv = sample().to_csv();
         let lines: Vec<&str> = csv.split("\r\n").collect();
-        assert!(lines[0].starts_with("id,name,server_group_id,outcome"));
-        assert!(lines[1].starts_with(r#"a,"'=HYPERLINK(""x"",""a"")",g,pending,"#), "{}", lines[1]);
-        assert!(lines[3].starts_with("off,,,skipped,state,vm_status DELETING cannot be rebooted now,"), "{}", lines[3]);
+        assert!(lines[0].starts_with(r#""id","name","server_group_id","outcome""#), "{}", lines[0]);
+        assert!(lines[1].starts_with(r#""a","'=HYPERLINK(""x"",""a"")","g","pending","#), "{}", lines[1]);
+        assert!(lines[3].starts_with(r#""off","","","skipped","state","vm_status DELETING cannot be rebooted now","#), "{}", lines[3]);
         assert_eq!(lines.len(), 5);
     }
 
@@ -380,13 +393,34 @@ mod tests {
         let server = report.server_mut("a").unwrap();
         server.drain = Some(Drain { marked_by_run: true, marked_at: Some(5), ..Drain::default() });
         assert!(server.holds_run_mark());
-        assert_eq!(drain_mark_csv_fields(server), ["", "true", ""]);
+        assert!(report.to_csv().split("\r\n").nth(1).unwrap().ends_with(r#","","true","""#));
+        let server = report.server_mut("a").unwrap();
         server.drain.as_mut().unwrap().lifted_at = Some(9);
         assert!(!server.holds_run_mark());
-        assert_eq!(drain_mark_csv_fields(server), ["", "true", "9"]);
-        assert_eq!(DRAIN_MARK_CSV_HEADER.split(',').count(), 3);
+        let csv = report.to_csv();
+        let mut lines = csv.split("\r\n");
+        assert!(lines.next().unwrap().ends_with(r#","already_in_maintenance","marked_by_run","mark_lifted_at""#));
+        assert!(lines.next().unwrap().ends_with(r#","","true","9""#));
         let text = json::to_string(&report).unwrap();
         assert!(text.contains(r#""marked_by_run":true,"marked_at":5,"lifted_at":9"#), "{text}");
+    }
+
+    #[test]
+    fn csv_follows_owasp_rules_in_full() {
+        let defused = [
+            "=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "\n=1", " =1", "  \t\r\n+1", "\u{a0}=1", "\u{3000}@x",
+            "\u{FF1D}1+1", "\u{FF0B}1", "\u{FF0D}1", "\u{FF20}x", "\u{FE66}1", "\tplain", "\rplain", "\nplain", "\u{0}=1",
+        ];
+        for value in defused {
+            let field = csv_field(value);
+            assert!(field.starts_with("\"'"), "{value:?} gives {field:?}");
+            assert_eq!(field, format!("\"'{value}\""));
+        }
+        for value in ["plain", "a=b", "1-2", "mail@x", " plain", "", "'=already"] {
+            assert_eq!(csv_field(value), format!("\"{value}\""), "{value:?}");
+        }
+        assert_eq!(csv_field(r#"=HYPERLINK("x")"#), r#""'=HYPERLINK(""x"")""#);
+        assert_eq!(csv_field("a,b\r\nc"), "\"a,b\r\nc\"");
     }
 
     #[test]

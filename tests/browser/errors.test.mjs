@@ -97,7 +97,7 @@ test("a server named like HTML is shown as text everywhere and runs nothing", as
   assert.deepEqual(await resultCounts(page), { succeeded: 1, failed: 0, skipped: 0, unknown: 0 });
   assert.equal(await page.locator("#results-host tr.row td").first().textContent(), EVIL);
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV", exact: true }).click()]);
-  assert.ok((await readFile(await download.path(), "utf8")).includes(`${added.id},${EVIL},`));
+  assert.ok((await readFile(await download.path(), "utf8")).includes(`"${added.id}","${EVIL.replaceAll('"', '""')}",`));
   // Nothing ran: no dialog, no <img> anywhere (the page itself uses none), no page error.
   assert.equal(await page.evaluate(() => document.querySelectorAll("img").length), 0);
   assert.deepEqual(problems, { dialogs: [], errors: [], console: [], unloadQuestions: 0 });
