@@ -317,8 +317,8 @@ extern "C" {
     fn copy_of(source: &JsValue) -> Result<ByteCopy, JsValue>;
 }
 
-/// How deep input data may nest: far below what would exhaust the wasm stack.
-pub(crate) const MAX_INPUT_DEPTH: usize = 128;
+/// How deep input data may nest: the same bound as JSON read from the service.
+pub(crate) const MAX_INPUT_DEPTH: usize = crate::json::MAX_DEPTH;
 /// How many values one input may hold (a listing of 100,000 servers holds about 3 million).
 pub(crate) const MAX_INPUT_VALUES: usize = 10_000_000;
 

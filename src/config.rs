@@ -1,7 +1,7 @@
 //! Client configuration: where to send calls and how to authenticate them.
 
 use crate::json::Value;
-use crate::sign::AkSk;
+use crate::sign::{is_access_key, is_header_name, is_header_value, AkSk};
 use crate::validate::{check_unknown_fields, pointer, Issue};
 use std::fmt;
 
@@ -118,14 +118,6 @@ pub fn is_project_id(id: &str) -> bool {
     id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-fn is_header_name(name: &str) -> bool {
-    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-}
-
-fn is_header_value(value: &str) -> bool {
-    !value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0)
-}
-
 /// Checks an endpoint URL and returns its origin. https always; http only for a loopback
 /// host, unless `allow_insecure_http`. Messages never repeat the URL, which could carry
 /// credentials in its user-info.
@@ -192,7 +184,14 @@ fn parse_auth(value: Option<&Value>, issues: &mut Vec<Issue>) -> Option<Auth> {
         return Some(Auth::Token(token.to_owned()));
     }
     if modes[1] {
-        let ak = non_empty_text(value.get("ak"), "/auth/ak", "auth.ak.invalid", "ak", issues);
+        let ak = non_empty_text(value.get("ak"), "/auth/ak", "auth.ak.invalid", "ak", issues).filter(|ak| {
+            // The signer's own rule: an AK can add nothing to the `Authorization` line.
+            let fits = is_access_key(ak);
+            if !fits {
+                issues.push(Issue::new("/auth/ak", "auth.ak.invalid", "ak may hold only letters, digits, -, _ and ."));
+            }
+            fits
+        });
         let sk = non_empty_text(value.get("sk"), "/auth/sk", "auth.sk.invalid", "sk", issues);
         let security_token = match value.get("securityToken") {
             None | Some(Value::Null) => None,
@@ -424,6 +423,16 @@ mod tests {
                 ("/headers/bad name".into(), "headers.invalid_name"),
             ]
         );
+    }
+
+    #[test]
+    fn an_ak_that_could_inject_into_the_authorization_line_is_refused_up_front() {
+        let with_ak = |ak: &str| parse(&format!(r#"{{"endpoint":"https://h","projectId":"{PROJECT}","auth":{{"ak":"{ak}","sk":"s"}}}}"#));
+        assert!(with_ak("AK-1_x.y").is_ok());
+        for ak in ["AK, Signature=0000", "AK\\r\\nX: 1", "A K"] {
+            let issues = with_ak(ak).unwrap_err();
+            assert!(issues.iter().any(|(path, code)| path == "/auth/ak" && *code == "auth.ak.invalid"), "{ak}: {issues:?}");
+        }
     }
 
     #[test]
