@@ -4,16 +4,15 @@
 //! connection. Prints the median and the 95th percentile. `cargo bench -p
 //! workspace-tsvi-gateway`; the bar is a median under 5 ms.
 
-use std::process::Stdio;
-use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::Command;
+#[path = "support/spawn.rs"]
+mod spawn;
+
+use spawn::{start_gateway, PROJECT, TOKEN};
+use std::time::Instant;
 
 const SERVERS: usize = 100_000;
 const REQUESTS: usize = 200;
 const WARMUP: usize = 20;
-const TOKEN: &str = "bench-token";
-const PROJECT: &str = "0a1b2c3d4e5f40718293a4b5c6d7e8f9";
 
 struct Series {
     name: &'static str,
@@ -69,33 +68,8 @@ async fn time(client: &reqwest::Client, base: &str, name: &'static str, query: i
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tsvi-gateway"))
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--servers",
-            &SERVERS.to_string(),
-            "--token",
-            TOKEN,
-            "--project-id",
-            PROJECT,
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the gateway binary starts");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let base = tokio::time::timeout(Duration::from_secs(30), async {
-        while let Ok(Some(line)) = lines.next_line().await {
-            if let Some(url) = line.strip_prefix("listening on ") {
-                return url.to_owned();
-            }
-        }
-        panic!("the gateway printed no address");
-    })
-    .await
-    .expect("the gateway is up within 30 s");
+    let (mut child, addr) = start_gateway(SERVERS).await;
+    let base = format!("http://{addr}");
     println!(
         "tsvi-gateway with {SERVERS} servers up in {:.0} ms at {base}",
         started.elapsed().as_secs_f64() * 1000.0

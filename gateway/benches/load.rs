@@ -16,47 +16,11 @@
 #[path = "support/load.rs"]
 mod load;
 
-use std::net::SocketAddr;
-use std::process::Stdio;
+#[path = "support/spawn.rs"]
+mod spawn;
+
+use spawn::{start_gateway, PROJECT, TOKEN};
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
-
-const TOKEN: &str = "bench-token";
-const PROJECT: &str = "0a1b2c3d4e5f40718293a4b5c6d7e8f9";
-
-async fn gateway() -> (Child, SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tsvi-gateway"))
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--servers",
-            "2000",
-            "--token",
-            TOKEN,
-            "--project-id",
-            PROJECT,
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the gateway binary starts");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let addr = tokio::time::timeout(Duration::from_secs(30), async {
-        while let Ok(Some(line)) = lines.next_line().await {
-            if let Some(url) = line.strip_prefix("listening on http://") {
-                return url.parse().expect("an address");
-            }
-        }
-        panic!("the gateway printed no address");
-    })
-    .await
-    .expect("the gateway is up within 30 s");
-    // Keep reading its output so that it never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, addr)
-}
 
 #[tokio::main]
 async fn main() {
@@ -65,7 +29,7 @@ async fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(20);
 
-    let (mut child, addr) = gateway().await;
+    let (mut child, addr) = start_gateway(2000).await;
     for (label, pause) in [
         ("1a. each client one call a second", Duration::from_secs(1)),
         ("1b. each client back to back (saturated)", Duration::ZERO),
@@ -97,7 +61,7 @@ async fn main() {
     }
     child.kill().await.ok();
 
-    let (mut child, addr) = gateway().await;
+    let (mut child, addr) = start_gateway(2000).await;
     let flood = load::flood(&load::FloodPlan {
         addr,
         token: TOKEN.into(),
