@@ -11,9 +11,10 @@
 use crate::error::ApiError;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
+use std::collections::BTreeMap;
 use subtle::ConstantTimeEq;
 use workspace_tsvi::sign::{
-    self, canonical_query_from_wire, signature_for, unix_from_sdk_date, Authorization, Canonical,
+    self, canonical_query, parse_wire_query, signature_for, unix_from_sdk_date, Authorization, Canonical, QueryValue,
 };
 
 /// How far `X-Sdk-Date` may be from the gateway clock.
@@ -31,10 +32,7 @@ pub struct Credentials {
 
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials")
-            .field("project_id", &self.project_id)
-            .field("ak", &self.ak)
-            .finish_non_exhaustive()
+        f.debug_struct("Credentials").field("project_id", &self.project_id).field("ak", &self.ak).finish_non_exhaustive()
     }
 }
 
@@ -68,9 +66,46 @@ fn check_project_header(headers: &HeaderMap, path_project: Option<&str>) -> Resu
     match headers.get("x-project-id") {
         None => Ok(()),
         Some(value) if path_project.is_some_and(|p| value.as_bytes() == p.as_bytes()) => Ok(()),
-        Some(_) => Err(ApiError::unauthorized(
-            "the X-Project-Id header does not match the project id in the path",
-        )),
+        Some(_) => Err(ApiError::unauthorized("the X-Project-Id header does not match the project id in the path")),
+    }
+}
+
+/// The canonical queries a signer may have made of a query as received: its values sorted
+/// as text, and, when some key repeats with only whole numbers as values, those sorted as
+/// numbers. Signers that hold typed values (Huawei's SDKs, and the core crate's signer given
+/// integers) sort `n=9&n=10`, and Huawei's Python SDK sends the values in the caller's
+/// order; the wire has only text. Both forms cover the same pairs, so accepting either
+/// signs the same request.
+pub fn canonical_queries(raw: &str) -> Vec<String> {
+    let pairs = parse_wire_query(raw);
+    let as_text = canonical_query(&pairs);
+    let is_number = |v: &QueryValue| {
+        let text = v.wire();
+        text.parse::<i64>().is_ok_and(|n| n.to_string() == text)
+    };
+    // Per key: how many values, and whether every one is a whole number.
+    let mut keys: BTreeMap<&str, (usize, bool)> = BTreeMap::new();
+    for (key, value) in &pairs {
+        let entry = keys.entry(key).or_insert((0, true));
+        entry.0 += 1;
+        entry.1 &= is_number(value);
+    }
+    let numeric = |key: &str| keys.get(key).is_some_and(|&(count, all_numbers)| count > 1 && all_numbers);
+    if !keys.keys().any(|key| numeric(key)) {
+        return vec![as_text];
+    }
+    let typed: Vec<(String, QueryValue)> = pairs
+        .iter()
+        .map(|(k, v)| match v.wire().parse::<i64>() {
+            Ok(n) if numeric(k) => (k.clone(), QueryValue::Int(n)),
+            _ => (k.clone(), v.clone()),
+        })
+        .collect();
+    let as_numbers = canonical_query(&typed);
+    if as_numbers == as_text {
+        vec![as_text]
+    } else {
+        vec![as_text, as_numbers]
     }
 }
 
@@ -82,11 +117,7 @@ pub fn authenticate(creds: &Credentials, parts: &Parts, body: &[u8], now_ms: u64
         let token = token.as_bytes();
         let access = if same(token, creds.token.as_bytes()) {
             Access::Full
-        } else if creds
-            .readonly_token
-            .as_deref()
-            .is_some_and(|r| same(token, r.as_bytes()))
-        {
+        } else if creds.readonly_token.as_deref().is_some_and(|r| same(token, r.as_bytes())) {
             Access::ReadOnly
         } else {
             return Err(ApiError::unauthorized("the X-Auth-Token is not valid"));
@@ -96,39 +127,27 @@ pub fn authenticate(creds: &Credentials, parts: &Parts, body: &[u8], now_ms: u64
     }
 
     let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Err(ApiError::unauthorized(
-            "no credential was sent; send X-Auth-Token or an SDK-HMAC-SHA256 Authorization header",
-        ));
+        return Err(ApiError::unauthorized("no credential was sent; send X-Auth-Token or an SDK-HMAC-SHA256 Authorization header"));
     };
-    let value = value
-        .to_str()
-        .map_err(|_| ApiError::unauthorized("the Authorization header is not readable text"))?;
+    let value = value.to_str().map_err(|_| ApiError::unauthorized("the Authorization header is not readable text"))?;
     if !value.trim_start().starts_with(sign::ALGORITHM) {
-        return Err(ApiError::unauthorized(
-            "the Authorization scheme is not supported; use SDK-HMAC-SHA256",
-        ));
+        return Err(ApiError::unauthorized("the Authorization scheme is not supported; use SDK-HMAC-SHA256"));
     }
     let auth = Authorization::parse(value).ok_or_else(|| {
-        ApiError::unauthorized("the Authorization header is malformed; expected SDK-HMAC-SHA256 Access=AK, SignedHeaders=h1;h2, Signature=hex")
+        ApiError::unauthorized(
+            "the Authorization header is malformed; expected SDK-HMAC-SHA256 Access=AK, SignedHeaders=h1;h2, Signature=hex",
+        )
     })?;
     if !same(auth.access.as_bytes(), creds.ak.as_bytes()) {
         return Err(ApiError::unauthorized("the access key (AK) is not known"));
     }
     for required in ["host", "x-sdk-date"] {
         if !auth.signed_headers.iter().any(|h| h == required) {
-            return Err(ApiError::unauthorized(&format!(
-                "SignedHeaders must include {required}"
-            )));
+            return Err(ApiError::unauthorized(&format!("SignedHeaders must include {required}")));
         }
     }
-    if let Some(missing) = auth
-        .signed_headers
-        .iter()
-        .find(|name| !headers.contains_key(name.as_str()))
-    {
-        return Err(ApiError::unauthorized(&format!(
-            "the signed header {missing:?} is not in the request"
-        )));
+    if let Some(missing) = auth.signed_headers.iter().find(|name| !headers.contains_key(name.as_str())) {
+        return Err(ApiError::unauthorized(&format!("the signed header {missing:?} is not in the request")));
     }
     let sdk_date = headers.get("x-sdk-date").and_then(|d| d.to_str().ok()).unwrap_or("");
     let Some(date_secs) = unix_from_sdk_date(sdk_date) else {
@@ -144,27 +163,21 @@ pub fn authenticate(creds: &Credentials, parts: &Parts, body: &[u8], now_ms: u64
     }
     check_project_header(headers, project)?;
 
-    let received: Vec<(String, String)> = headers
-        .iter()
-        .map(|(name, value)| {
-            (
-                name.as_str().to_owned(),
-                String::from_utf8_lossy(value.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
-    let query = canonical_query_from_wire(parts.uri.query().unwrap_or(""));
-    let canonical = Canonical {
-        method: parts.method.as_str(),
-        path: parts.uri.path(),
-        query: &query,
-        headers: &received,
-        signed_headers: &auth.signed_headers,
-        body,
-        sdk_date,
+    let received: Vec<(String, String)> =
+        headers.iter().map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned())).collect();
+    let signed_as = |query: &String| {
+        let canonical = Canonical {
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            query,
+            headers: &received,
+            signed_headers: &auth.signed_headers,
+            body,
+            sdk_date,
+        };
+        same(signature_for(&canonical, &creds.sk).as_bytes(), auth.signature.as_bytes())
     };
-    let expected = signature_for(&canonical, &creds.sk);
-    if !same(expected.as_bytes(), auth.signature.as_bytes()) {
+    if !canonical_queries(parts.uri.query().unwrap_or("")).iter().any(signed_as) {
         return Err(ApiError::unauthorized(
             "verify aksk signature fail: the signature does not match the request as received (method, path, query, signed headers and body)",
         ));
@@ -182,33 +195,21 @@ mod tests {
     const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 
     fn creds() -> Credentials {
-        Credentials {
-            project_id: PROJECT.into(),
-            token: "tok".into(),
-            readonly_token: Some("ro".into()),
-            ak: "AK".into(),
-            sk: "SK".into(),
-        }
+        Credentials { project_id: PROJECT.into(), token: "tok".into(), readonly_token: Some("ro".into()), ak: "AK".into(), sk: "SK".into() }
     }
 
     fn signed_parts(method: &str, path: &str, query: &[(&str, &str)], body: &[u8], sk: &str, date: &str) -> Parts {
-        let query: Vec<(String, QueryValue)> = query
-            .iter()
-            .map(|(k, v)| (k.to_string(), QueryValue::from(*v)))
-            .collect();
-        let credentials = AkSk {
-            ak: "AK".into(),
-            sk: sk.into(),
-            security_token: None,
-        };
-        let headers = vec![
-            ("Content-Type".to_string(), "application/json".to_string()),
-            ("X-Project-Id".to_string(), PROJECT.to_string()),
-        ];
+        let query: Vec<(String, QueryValue)> = query.iter().map(|(k, v)| (k.to_string(), QueryValue::from(*v))).collect();
+        signed_typed(method, path, &query, body, sk, date)
+    }
+
+    fn signed_typed(method: &str, path: &str, query: &[(String, QueryValue)], body: &[u8], sk: &str, date: &str) -> Parts {
+        let credentials = AkSk { ak: "AK".into(), sk: sk.into(), security_token: None };
+        let headers = vec![("Content-Type".to_string(), "application/json".to_string()), ("X-Project-Id".to_string(), PROJECT.to_string())];
         let signed = sign(&SignInput {
             method,
             url: &format!("http://127.0.0.1:8780{path}"),
-            query: &query,
+            query,
             headers: &headers,
             body,
             credentials: &credentials,
@@ -226,24 +227,14 @@ mod tests {
     #[test]
     fn a_good_signature_passes_and_tampering_fails() {
         let path = format!("/v1/{PROJECT}/app-servers");
-        let parts = signed_parts(
-            "GET",
-            &path,
-            &[("limit", "10"), ("server_name", "a b*")],
-            b"",
-            "SK",
-            "20240102T030405Z",
-        );
+        let parts = signed_parts("GET", &path, &[("limit", "10"), ("server_name", "a b*")], b"", "SK", "20240102T030405Z");
         assert_eq!(authenticate(&creds(), &parts, b"", NOW), Ok(Access::Full));
         let err = authenticate(&creds(), &parts, b"x", NOW).unwrap_err();
         assert!(err.msg.contains("signature"), "{}", err.msg);
         let wrong_sk = signed_parts("GET", &path, &[], b"", "nope", "20240102T030405Z");
         assert_eq!(authenticate(&creds(), &wrong_sk, b"", NOW).unwrap_err().status, 401);
         let stale = signed_parts("GET", &path, &[], b"", "SK", "20240102T022000Z");
-        assert!(authenticate(&creds(), &stale, b"", NOW)
-            .unwrap_err()
-            .msg
-            .contains("15 minutes"));
+        assert!(authenticate(&creds(), &stale, b"", NOW).unwrap_err().msg.contains("15 minutes"));
     }
 
     #[test]
@@ -258,22 +249,55 @@ mod tests {
                 .into_parts()
                 .0
         };
-        assert_eq!(
-            authenticate(&creds(), &parts("tok", PROJECT), b"", NOW),
-            Ok(Access::Full)
-        );
-        assert_eq!(
-            authenticate(&creds(), &parts("ro", PROJECT), b"", NOW),
-            Ok(Access::ReadOnly)
-        );
+        assert_eq!(authenticate(&creds(), &parts("tok", PROJECT), b"", NOW), Ok(Access::Full));
+        assert_eq!(authenticate(&creds(), &parts("ro", PROJECT), b"", NOW), Ok(Access::ReadOnly));
         let bad = authenticate(&creds(), &parts("tok-wrong", PROJECT), b"", NOW).unwrap_err();
-        assert!(
-            !bad.msg.contains("tok"),
-            "never echo the token: {}",
-            bad.msg.replace("X-Auth-Token", "")
-        );
+        assert!(!bad.msg.contains("tok"), "never echo the token: {}", bad.msg.replace("X-Auth-Token", ""));
         let mismatch = authenticate(&creds(), &parts("tok", "ffffffffffffffffffffffffffffffff"), b"", NOW).unwrap_err();
         assert!(mismatch.msg.contains("X-Project-Id"));
+    }
+
+    #[test]
+    fn canonical_queries_table() {
+        let cases: [(&str, &[&str]); 11] = [
+            ("", &[""]),
+            ("b=2&a=1", &["a=1&b=2"]),
+            ("n=1&n=2", &["n=1&n=2"]),
+            ("n=10&n=9", &["n=10&n=9", "n=9&n=10"]),
+            ("n=9&n=10", &["n=10&n=9", "n=9&n=10"]),
+            ("n=-1&n=-2", &["n=-1&n=-2", "n=-2&n=-1"]),
+            ("n=10&m=b&n=9&m=a", &["m=a&m=b&n=10&n=9", "m=a&m=b&n=9&n=10"]),
+            ("n=10&n=9&n=x", &["n=10&n=9&n=x"]),
+            ("n=10&n=09", &["n=09&n=10"]),
+            ("n=10&n=%2B9", &["n=%2B9&n=10"]),
+            ("n=10&n=99999999999999999999", &["n=10&n=99999999999999999999"]),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(canonical_queries(raw), want, "{raw}");
+        }
+    }
+
+    /// Huawei's SDKs sort repeated integers as numbers (`n=9&n=10`), and the Python SDK sends
+    /// them in the caller's order; the gateway sees only text and must accept both.
+    #[test]
+    fn repeated_whole_numbers_verify_as_typed_signers_sort_them() {
+        let path = format!("/v1/{PROJECT}/app-servers");
+        let date = "20240102T030405Z";
+        let ints = [("n".to_string(), QueryValue::Int(10)), ("n".to_string(), QueryValue::Int(9)), ("a".to_string(), QueryValue::Int(1))];
+        let typed = signed_typed("GET", &path, &ints, b"", "SK", date);
+        assert_eq!(typed.uri.query(), Some("a=1&n=9&n=10"));
+        assert_eq!(authenticate(&creds(), &typed, b"", NOW), Ok(Access::Full), "sent in the signed order");
+        let with_query = |query: &str| {
+            let mut parts = Request::builder().uri(format!("{path}?{query}")).body(()).unwrap().into_parts().0;
+            parts.headers = typed.headers.clone();
+            parts
+        };
+        assert_eq!(authenticate(&creds(), &with_query("n=10&a=1&n=9"), b"", NOW), Ok(Access::Full), "sent in the caller's order");
+        assert_eq!(authenticate(&creds(), &with_query("n=10&a=1&n=8"), b"", NOW).unwrap_err().status, 401, "another value");
+        assert_eq!(authenticate(&creds(), &with_query("n=10&a=1"), b"", NOW).unwrap_err().status, 401, "a value less");
+        let text = signed_parts("GET", &path, &[("n", "10"), ("n", "9")], b"", "SK", date);
+        assert_eq!(text.uri.query(), Some("n=10&n=9"));
+        assert_eq!(authenticate(&creds(), &text, b"", NOW), Ok(Access::Full), "text values still sort as text");
     }
 
     #[test]

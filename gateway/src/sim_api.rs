@@ -2,8 +2,9 @@
 //! gateway listens on loopback by default), and nothing here is slowed or faulted.
 
 use crate::error::{codes, ApiError};
+use crate::sim::commands::{ServerSeed, SettingsChange};
 use crate::sim::faults::FaultConfig;
-use crate::sim::state::{ServerSeed, Settings, MAX_GROUPS, MAX_SERVERS};
+use crate::sim::state::Settings;
 use crate::sim::Simulator;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -35,16 +36,11 @@ fn read<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
     if body.trim_ascii().is_empty() || body.trim_ascii() == b"null" {
         return Ok(T::default());
     }
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::sim_bad_request(format!("The body is not what this endpoint takes: {e}.")))
+    serde_json::from_slice(body).map_err(|e| ApiError::sim_bad_request(format!("The body is not what this endpoint takes: {e}.")))
 }
 
 async fn unknown() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        codes::SIM_NOT_FOUND,
-        "No such test-control endpoint; GET /_sim/ lists them.",
-    )
+    ApiError::new(StatusCode::NOT_FOUND, codes::SIM_NOT_FOUND, "No such test-control endpoint; GET /_sim/ lists them.")
 }
 
 async fn index() -> Json<Value> {
@@ -72,23 +68,15 @@ async fn state(State(sim): State<Arc<Simulator>>) -> Json<Value> {
     if let Some(object) = summary.as_object_mut() {
         object.insert("clock".into(), json!(sim.clock.reading()));
         object.insert("latency_ms".into(), json!(sim.base_latency_ms()));
-        object.insert(
-            "faults".into(),
-            json!({ "config": faults.config(), "injected": faults.counts() }),
-        );
-        object.insert(
-            "ledger".into(),
-            json!({ "entries": entries, "applied": applied, "dropped": dropped }),
-        );
+        object.insert("faults".into(), json!({ "config": faults.config(), "injected": faults.counts() }));
+        object.insert("ledger".into(), json!({ "entries": entries, "applied": applied, "dropped": dropped }));
     }
     Json(summary)
 }
 
 async fn ledger(State(sim): State<Arc<Simulator>>, RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
     let since = match crate::api::query::Query::parse(raw.as_deref()).text("since") {
-        Some(text) => text
-            .parse::<usize>()
-            .map_err(|_| ApiError::sim_bad_request("since must be a whole number ≥ 0"))?,
+        Some(text) => text.parse::<usize>().map_err(|_| ApiError::sim_bad_request("since must be a whole number ≥ 0"))?,
         None => 0,
     };
     let ledger = sim.ledger();
@@ -149,27 +137,6 @@ struct ResetRequest {
     session_step_ms: Option<u64>,
 }
 
-pub fn check_settings(s: &Settings) -> Result<(), String> {
-    let mut problems = Vec::new();
-    if s.servers > MAX_SERVERS {
-        problems.push(format!("servers must be at most {MAX_SERVERS}"));
-    }
-    if !(1..=MAX_GROUPS).contains(&s.groups) {
-        problems.push(format!("groups must be from 1 to {MAX_GROUPS}"));
-    }
-    if !(0.0..=1.0).contains(&s.sub_job_failure_rate) {
-        problems.push("sub_job_failure_rate must be between 0 and 1".into());
-    }
-    if s.session_step_ms == 0 {
-        problems.push("session_step_ms must be at least 1".into());
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("; "))
-    }
-}
-
 /// Back to the seeded initial state; the fields given replace the command line's settings
 /// for this world only (a later reset without them goes back to the command line's).
 async fn reset(State(sim): State<Arc<Simulator>>, body: Bytes) -> Result<Json<Value>, ApiError> {
@@ -183,7 +150,7 @@ async fn reset(State(sim): State<Arc<Simulator>>, body: Bytes) -> Result<Json<Va
         sub_job_failure_rate: r.sub_job_failure_rate.unwrap_or(base.sub_job_failure_rate),
         session_step_ms: r.session_step_ms.unwrap_or(base.session_step_ms),
     };
-    check_settings(&settings).map_err(ApiError::sim_bad_request)?;
+    settings.check().map_err(ApiError::sim_bad_request)?;
     sim.reset(settings.clone());
     Ok(Json(json!({ "settings": settings, "clock": sim.clock.reading() })))
 }
@@ -239,17 +206,9 @@ async fn set_settings(State(sim): State<Arc<Simulator>>, body: Bytes) -> Result<
     if r.latency_ms.is_some_and(|l| l > 60_000) {
         return Err(ApiError::sim_bad_request("latency_ms must be at most 60000"));
     }
-    {
-        let now = sim.now_ms();
-        let mut world = sim.world_mut();
-        let mut settings = world.settings.clone();
-        settings.job_ms = r.job_ms.unwrap_or(settings.job_ms);
-        settings.sub_job_failure_rate = r.sub_job_failure_rate.unwrap_or(settings.sub_job_failure_rate);
-        settings.session_step_ms = r.session_step_ms.unwrap_or(settings.session_step_ms);
-        check_settings(&settings).map_err(ApiError::sim_bad_request)?;
-        world.set_session_step(settings.session_step_ms, now);
-        world.settings = settings;
-    }
+    let change = SettingsChange { job_ms: r.job_ms, sub_job_failure_rate: r.sub_job_failure_rate, session_step_ms: r.session_step_ms };
+    let now = sim.now_ms();
+    sim.world_mut().change_settings(&change, now).map_err(ApiError::sim_bad_request)?;
     if let Some(latency) = r.latency_ms {
         sim.set_base_latency_ms(latency);
     }

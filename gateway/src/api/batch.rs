@@ -5,9 +5,9 @@ use super::{issues_error, parse_json};
 use crate::error::ApiError;
 use crate::gate::AppliedThen;
 use crate::http::drop_connection;
+use crate::sim::commands::{id_list, BatchRefusal};
 use crate::sim::faults::Fault;
 use crate::sim::ledger::LedgerNote;
-use crate::sim::state::{id_list, BatchRefusal};
 use crate::sim::Simulator;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -52,30 +52,17 @@ pub async fn batch_update_tsvi(
             )));
         }
         Err(BatchRefusal::JobRunning(busy)) => {
-            let list: Vec<String> = busy
-                .iter()
-                .map(|(server, job, kind)| format!("{server} (job {job}, {kind})"))
-                .collect();
-            return Err(ApiError::conflict(format!(
-                "These servers already have a job running; nothing was applied: {}.",
-                id_list(&list)
-            )));
+            let list: Vec<String> = busy.iter().map(|(server, job, kind)| format!("{server} (job {job}, {kind})")).collect();
+            return Err(ApiError::conflict(format!("These servers already have a job running; nothing was applied: {}.", id_list(&list))));
         }
     };
     let fault = applied_then.map(|Extension(a)| a);
     let mut response = match fault {
-        None => Json(BatchUpdateTsviResponse {
-            job_id: Some(job_id.clone()),
-        })
-        .into_response(),
+        None => Json(BatchUpdateTsviResponse { job_id: Some(job_id.clone()) }).into_response(),
         Some(AppliedThen { drop: false }) => ApiError::internal().into_response(),
         Some(AppliedThen { drop: true }) => drop_connection(),
     };
     let fault_name = fault.map(|a| Fault::AppliedThen { drop: a.drop }.name());
-    response.extensions_mut().insert(LedgerNote {
-        job_id: Some(job_id),
-        items,
-        fault: fault_name,
-    });
+    response.extensions_mut().insert(LedgerNote { job_id: Some(job_id), items, fault: fault_name });
     Ok(response)
 }

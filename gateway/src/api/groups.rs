@@ -3,17 +3,14 @@
 
 use crate::api::query::Query;
 use crate::error::{quote, ApiError};
-use crate::sim::state::GroupFilter;
+use crate::sim::filters::GroupFilter;
 use crate::sim::Simulator;
 use axum::extract::{Path, RawQuery, State};
 use axum::Json;
 use std::sync::Arc;
 use workspace_tsvi::model::{ListServerGroupsResponse, ServerGroup};
 
-pub async fn list_groups(
-    State(sim): State<Arc<Simulator>>,
-    RawQuery(raw): RawQuery,
-) -> Result<Json<ListServerGroupsResponse>, ApiError> {
+pub async fn list_groups(State(sim): State<Arc<Simulator>>, RawQuery(raw): RawQuery) -> Result<Json<ListServerGroupsResponse>, ApiError> {
     let q = Query::parse(raw.as_deref());
     let (offset, limit) = (q.offset()?, q.limit()?);
     let filter = GroupFilter {
@@ -33,19 +30,11 @@ pub async fn list_groups(
         }
     }
     let (count, items) = sim.world().list_groups(&filter, offset, limit);
-    Ok(Json(ListServerGroupsResponse {
-        count: count as u32,
-        items,
-    }))
+    Ok(Json(ListServerGroupsResponse { count: count as u32, items }))
 }
 
-pub async fn show_group(
-    State(sim): State<Arc<Simulator>>,
-    Path((_, id)): Path<(String, String)>,
-) -> Result<Json<ServerGroup>, ApiError> {
+pub async fn show_group(State(sim): State<Arc<Simulator>>, Path((_, id)): Path<(String, String)>) -> Result<Json<ServerGroup>, ApiError> {
     let world = sim.world();
-    let index = world
-        .group_index(&id)
-        .ok_or_else(|| ApiError::not_found(format!("The server group {} does not exist.", quote(&id))))?;
+    let index = world.group_index(&id).ok_or_else(|| ApiError::not_found(format!("The server group {} does not exist.", quote(&id))))?;
     Ok(Json(world.group_view(index, true)))
 }

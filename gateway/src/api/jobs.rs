@@ -2,7 +2,7 @@
 
 use crate::api::query::Query;
 use crate::error::{quote, ApiError};
-use crate::sim::state::SubJobFilter;
+use crate::sim::filters::SubJobFilter;
 use crate::sim::Simulator;
 use axum::extract::{Path, RawQuery, State};
 use axum::Json;
@@ -23,23 +23,14 @@ const SUB_JOB_TYPES: &[&str] = &[
     "UPDATE_FREEZE_STATUS",
 ];
 
-pub async fn show_job(
-    State(sim): State<Arc<Simulator>>,
-    Path((_, job_id)): Path<(String, String)>,
-) -> Result<Json<JobDetail>, ApiError> {
+pub async fn show_job(State(sim): State<Arc<Simulator>>, Path((_, job_id)): Path<(String, String)>) -> Result<Json<JobDetail>, ApiError> {
     let now = sim.now_ms();
-    sim.world()
-        .job_detail(&job_id, now)
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found(format!("The job {} does not exist.", quote(&job_id))))
+    sim.world().job_detail(&job_id, now).map(Json).ok_or_else(|| ApiError::not_found(format!("The job {} does not exist.", quote(&job_id))))
 }
 
 /// Without `job_type` every type is listed (the SDK model marks it required, but the
 /// service's behaviour without it is undocumented; listing all is the lenient reading).
-pub async fn list_sub_jobs(
-    State(sim): State<Arc<Simulator>>,
-    RawQuery(raw): RawQuery,
-) -> Result<Json<ListSubJobsResponse>, ApiError> {
+pub async fn list_sub_jobs(State(sim): State<Arc<Simulator>>, RawQuery(raw): RawQuery) -> Result<Json<ListSubJobsResponse>, ApiError> {
     let q = Query::parse(raw.as_deref());
     let (offset, limit) = (q.offset()?, q.limit()?);
     let job_type = match q.text("job_type") {
@@ -65,15 +56,8 @@ pub async fn list_sub_jobs(
         },
         None => None,
     };
-    let filter = SubJobFilter {
-        job_type,
-        job_id: q.text("job_id"),
-        status,
-    };
+    let filter = SubJobFilter { job_type, job_id: q.text("job_id"), status };
     let now = sim.now_ms();
     let (count, items) = sim.world().list_sub_jobs(&filter, offset, limit, now);
-    Ok(Json(ListSubJobsResponse {
-        count: count as u32,
-        items,
-    }))
+    Ok(Json(ListSubJobsResponse { count: count as u32, items }))
 }

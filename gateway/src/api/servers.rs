@@ -3,7 +3,8 @@
 use super::{issues_error, parse_json};
 use crate::api::query::Query;
 use crate::error::ApiError;
-use crate::sim::state::{id_list, ServerFilter};
+use crate::sim::commands::id_list;
+use crate::sim::filters::ServerFilter;
 use crate::sim::Simulator;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -13,10 +14,7 @@ use workspace_tsvi::json::Value;
 use workspace_tsvi::model::{AppServer, ListServersResponse};
 use workspace_tsvi::validate::validate_maint_request;
 
-pub async fn list_servers(
-    State(sim): State<Arc<Simulator>>,
-    RawQuery(raw): RawQuery,
-) -> Result<Json<ListServersResponse>, ApiError> {
+pub async fn list_servers(State(sim): State<Arc<Simulator>>, RawQuery(raw): RawQuery) -> Result<Json<ListServersResponse>, ApiError> {
     let q = Query::parse(raw.as_deref());
     let (offset, limit) = (q.offset()?, q.limit()?);
     let filter = ServerFilter {
@@ -30,16 +28,10 @@ pub async fn list_servers(
     };
     let now = sim.now_ms();
     let (count, items) = sim.world().list_servers(&filter, offset, limit, now);
-    Ok(Json(ListServersResponse {
-        count: count as u32,
-        items,
-    }))
+    Ok(Json(ListServersResponse { count: count as u32, items }))
 }
 
-pub async fn show_server(
-    State(sim): State<Arc<Simulator>>,
-    Path((_, id)): Path<(String, String)>,
-) -> Result<Json<AppServer>, ApiError> {
+pub async fn show_server(State(sim): State<Arc<Simulator>>, Path((_, id)): Path<(String, String)>) -> Result<Json<AppServer>, ApiError> {
     let now = sim.now_ms();
     let world = sim.world();
     let index = world
@@ -49,7 +41,6 @@ pub async fn show_server(
         .ok_or_else(|| ApiError::not_found(format!("The server {} does not exist.", crate::error::quote(&id))))?;
     Ok(Json(world.server_detail(index, now)))
 }
-
 
 pub async fn batch_maint(State(sim): State<Arc<Simulator>>, body: Bytes) -> Result<Json<serde_json::Value>, ApiError> {
     let value = parse_json(&body)?;
@@ -65,9 +56,8 @@ pub async fn batch_maint(State(sim): State<Arc<Simulator>>, body: Bytes) -> Resu
     let now = sim.now_ms();
     match sim.world_mut().set_maintenance(&ids, on, now) {
         Ok(()) => Ok(Json(serde_json::json!({}))),
-        Err(unknown) => Err(ApiError::not_found(format!(
-            "The servers {} do not exist in this project; nothing was changed.",
-            id_list(&unknown)
-        ))),
+        Err(unknown) => {
+            Err(ApiError::not_found(format!("The servers {} do not exist in this project; nothing was changed.", id_list(&unknown))))
+        }
     }
 }

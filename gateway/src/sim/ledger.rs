@@ -1,7 +1,7 @@
 //! Every batch-update-tsvi request the simulator received, in order, for tests to check that
 //! no server was applied twice and nothing was lost (`GET /_sim/ledger`).
 
-use super::state::AppliedItem;
+use super::commands::AppliedItem;
 use serde::Serialize;
 use std::collections::VecDeque;
 use workspace_tsvi::validate::MAX_BATCH_ITEMS;
@@ -21,12 +21,7 @@ pub struct Ledger {
 
 impl Ledger {
     pub fn new(max: usize) -> Self {
-        Ledger {
-            entries: VecDeque::new(),
-            max,
-            next_seq: 0,
-            dropped: 0,
-        }
+        Ledger { entries: VecDeque::new(), max, next_seq: 0, dropped: 0 }
     }
 
     /// Appends an entry and gives it the next `seq`.
@@ -134,12 +129,7 @@ pub fn ids_in_body(body: &[u8]) -> Vec<String> {
     value
         .get("items")
         .and_then(|items| items.as_array())
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|item| item.get("id")?.as_str().map(str::to_owned))
-                .collect()
-        })
+        .map(|items| items.iter().filter_map(|item| item.get("id")?.as_str().map(str::to_owned)).collect())
         .unwrap_or_default()
 }
 
@@ -149,10 +139,7 @@ mod tests {
 
     #[test]
     fn reads_ids_leniently() {
-        assert_eq!(
-            ids_in_body(br#"{"items":[{"id":"a","enable":true},{"id":7},{"id":"b"}]}"#),
-            ["a", "b"]
-        );
+        assert_eq!(ids_in_body(br#"{"items":[{"id":"a","enable":true},{"id":7},{"id":"b"}]}"#), ["a", "b"]);
         assert!(ids_in_body(b"{not json").is_empty());
         assert!(ids_in_body(br#"{"items":{}}"#).is_empty());
     }
@@ -187,11 +174,7 @@ mod tests {
         ledger.clear();
         assert_eq!((ledger.len(), ledger.capacity(), ledger.dropped()), (0, 0, 0));
         ledger.push(entry("x"));
-        assert_eq!(
-            ledger.since(0).next().map(|e| e.seq),
-            Some(0),
-            "seq restarts after a clear"
-        );
+        assert_eq!(ledger.since(0).next().map(|e| e.seq), Some(0), "seq restarts after a clear");
     }
 
     #[test]

@@ -2,14 +2,17 @@
 //! the API handlers and the `/_sim/` test-control API share.
 
 pub mod clock;
+pub mod commands;
 pub mod data;
 pub mod faults;
+pub mod filters;
 pub mod jobs;
 pub mod ledger;
 pub mod prng;
 pub mod rate_limit;
 pub mod sessions;
 pub mod state;
+pub mod views;
 
 use crate::auth::Credentials;
 use clock::{iso_millis_from_ms, SimClock};
