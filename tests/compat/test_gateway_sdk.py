@@ -116,3 +116,17 @@ def test_a_wrong_secret_key_is_401(gateway):
     assert "signature" in error.error_msg
     assert len(error.request_id) == 36
     assert "not-the-secret" not in error.error_msg
+
+
+@pytest.mark.parametrize("values", [[10, 9], [9, 10], [-1, -2, 30], ["10", "9"]])
+def test_repeated_query_values_verify_as_the_sdk_signs_them(gateway, values):
+    # The SDK sorts a repeated key's integer values as numbers when it signs (n=9&n=10) but
+    # sends them in the caller's order: the gateway must accept both.
+    answer = client(gateway).do_http_request(
+        "GET",
+        "/v1/{project_id}/app-servers",
+        query_params=[("limit", 5), ("n", list(values))],
+        collection_formats={"n": "multi"},
+        response_type="ListServersResponse",
+    )
+    assert answer.count >= 0
