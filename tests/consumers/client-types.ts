@@ -2,6 +2,8 @@
 // describe the client and the pure functions, and no part of the rollout engine.
 import { Client, planBatches, signRequest, validateBatchRequest, validateClientConfig } from "workspace-tsvi/client";
 import type { AppServer, ServerGroup, SignedRequest, ValidationResult } from "workspace-tsvi/client";
+// @ts-expect-error nor its types
+import type { Plan } from "workspace-tsvi/client";
 
 export async function leanExample(): Promise<string> {
   const client = new Client({ region: "cn-north-4", projectId: "0123456789abcdef0123456789abcdef", auth: { token: "t" } });
@@ -16,5 +18,6 @@ export async function leanExample(): Promise<string> {
   const signed: SignedRequest = signRequest({ method: "GET", url: "https://h/x", ak: "a", sk: "s" });
   // @ts-expect-error the lean entry has no rollout engine
   void client.planRollout;
-  return [job.status, checked.ok, config, batches.length, signed.signature].join();
+  const plan: Plan | undefined = undefined;
+  return [job.status, checked.ok, config, batches.length, signed.signature, plan].join();
 }
