@@ -14,28 +14,47 @@ if [ "$want" != "$have" ]; then
   exit 1
 fi
 
-cargo build --release --target wasm32-unknown-unknown -p workspace-tsvi
 rm -rf "$out"
-wasm-bindgen --target web --out-dir "$out/web" "$wasm"
-wasm-bindgen --target nodejs --out-dir "$out/node" "$wasm"
 
-# The nodejs output is CommonJS; the package is "type": "module", so it must be .cjs.
-mv "$out/node/$crate.js" "$out/node/$crate.cjs"
-mv "$out/node/$crate.d.ts" "$out/node/$crate.d.cts"
-
+# bind_and_opt WASM DIR: wasm-bindgen for the web and for Node into DIR, then wasm-opt.
+bind_and_opt() {
+  local wasm=$1 dir=$2
+  wasm-bindgen --target web --out-dir "$dir/web" "$wasm"
+  wasm-bindgen --target nodejs --out-dir "$dir/node" "$wasm"
+  # The nodejs output is CommonJS; the package is "type": "module", so it must be .cjs.
+  mv "$dir/node/$crate.js" "$dir/node/$crate.cjs"
+  mv "$dir/node/$crate.d.ts" "$dir/node/$crate.d.cts"
+  local target
+  for target in web node; do
+    "$wasm_opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --strip-debug --strip-producers \
+      "$dir/$target/${crate}_bg.wasm" -o "$dir/$target/${crate}_bg.wasm"
+    rm -f "$dir/$target/${crate}_bg.wasm.d.ts"
+  done
+}
 wasm_opt=node_modules/.bin/wasm-opt
-for target in web node; do
-  "$wasm_opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --strip-debug --strip-producers \
-    "$out/$target/${crate}_bg.wasm" -o "$out/$target/${crate}_bg.wasm"
-  rm -f "$out/$target/${crate}_bg.wasm.d.ts"
-done
+
+# The main entry (everything, the rollout engine included).
+cargo build --release --target wasm32-unknown-unknown -p workspace-tsvi
+bind_and_opt "$wasm" "$out"
+
+# The lean entry, workspace-tsvi/client: the same crate without the `rollout` feature. Its own
+# target directory, so neither build invalidates the other's final artifact.
+cargo build --release --target wasm32-unknown-unknown -p workspace-tsvi --no-default-features --target-dir target/lean
+bind_and_opt "target/lean/wasm32-unknown-unknown/release/$crate.wasm" "$out/client"
 
 cp -R pkg-template/. "$out/"
 version=$(sed -n '0,/^version = "\(.*\)"/s//\1/p' Cargo.toml)
 sed -i "s/\"version\": \"0.0.0-template\"/\"version\": \"$version\"/" "$out/package.json"
 
-raw=$(wc -c < "$out/web/${crate}_bg.wasm")
-gz=$(gzip -9c "$out/web/${crate}_bg.wasm" | wc -c)
-glue=$(cat "$out/web/$crate.js" "$out/web/index.js" | wc -c)
-gluegz=$(cat "$out/web/$crate.js" "$out/web/index.js" | gzip -9c | wc -c)
-echo "pkg: web wasm $raw B raw, $gz B gzip; JS glue $glue B raw, $gluegz B gzip"
+# What a browser downloads for each import: the entry's JS glue plus its .wasm, gzip -9.
+figures() {
+  local name=$1 dir=$2
+  local raw gz glue gluegz
+  raw=$(wc -c < "$dir/web/${crate}_bg.wasm")
+  gz=$(gzip -9c "$dir/web/${crate}_bg.wasm" | wc -c)
+  glue=$(cat "$dir/web/$crate.js" "$dir/web/index.js" | wc -c)
+  gluegz=$(cat "$dir/web/$crate.js" "$dir/web/index.js" | gzip -9c | wc -c)
+  echo "pkg: $name: web wasm $raw B raw, $gz B gzip; JS glue $glue B raw, $gluegz B gzip; total $((gz + gluegz)) B gzip"
+}
+figures '"workspace-tsvi"' "$out"
+figures '"workspace-tsvi/client"' "$out/client"

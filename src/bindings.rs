@@ -8,9 +8,13 @@ use crate::error::Error;
 use crate::fetch::FetchTransport;
 use crate::json::Value;
 use crate::model::ServerRecord;
+#[cfg(feature = "rollout")]
 use crate::rollout::plan::{parse_options, Plan, ServerState};
+#[cfg(feature = "rollout")]
 use crate::rollout::report::Report;
+#[cfg(feature = "rollout")]
 use crate::rollout::run::{resume_rollout, run_rollout, Event, Hooks, RunOptions};
+#[cfg(feature = "rollout")]
 use crate::rollout::{plan_with_groups, retry::Backoff};
 use crate::sign::{self, AkSk, QueryValue, SignInput};
 use crate::transport::Transport;
@@ -126,6 +130,11 @@ export interface ListServerGroupsQuery {
 }
 export interface ListSubJobsQuery { job_id?: string; job_type?: string; status?: string; offset?: number; limit?: number }
 export interface PlanBatchesOptions { batchSize?: number }
+"#;
+
+#[cfg(feature = "rollout")]
+#[wasm_bindgen(typescript_custom_section)]
+const ROLLOUT_TYPES: &'static str = r#"
 export interface RolloutOptions {
   /** 1 to 20, default 20. */
   batchSize?: number;
@@ -226,8 +235,10 @@ extern "C" {
     pub type ListServerGroupsQueryArg;
     #[wasm_bindgen(typescript_type = "ListSubJobsQuery")]
     pub type ListSubJobsQueryArg;
+    #[cfg(feature = "rollout")]
     #[wasm_bindgen(typescript_type = "RolloutOptions")]
     pub type RolloutOptionsArg;
+    #[cfg(feature = "rollout")]
     #[wasm_bindgen(typescript_type = "RunOptions")]
     pub type RunOptionsArg;
     #[wasm_bindgen(typescript_type = "PlanBatchesOptions")]
@@ -874,6 +885,7 @@ pub fn sign_request_js(#[wasm_bindgen(unchecked_param_type = "SignRequestInput")
     Ok(result.into())
 }
 
+#[cfg(feature = "rollout")]
 /// The report as CSV, one line per server, formulas defused for spreadsheets.
 #[wasm_bindgen(js_name = reportToCsv)]
 pub fn report_to_csv(#[wasm_bindgen(unchecked_param_type = "Report")] report: JsValue) -> Result<String, JsValue> {
@@ -881,6 +893,7 @@ pub fn report_to_csv(#[wasm_bindgen(unchecked_param_type = "Report")] report: Js
     Ok(report.to_csv())
 }
 
+#[cfg(feature = "rollout")]
 fn number_option(options: &JsValue, key: &str, min: f64, max: f64) -> Result<Option<f64>, JsValue> {
     match input_field(options, key)? {
         None => Ok(None),
@@ -897,6 +910,7 @@ fn callback(options: &JsValue, key: &str) -> Result<Option<Function>, JsValue> {
         .transpose()
 }
 
+#[cfg(feature = "rollout")]
 /// What runRollout and resumeRollout take besides the plan or report.
 struct RunSetup {
     options: RunOptions,
@@ -905,6 +919,7 @@ struct RunSetup {
     on_report: Option<Function>,
 }
 
+#[cfg(feature = "rollout")]
 fn run_setup(options: &JsValue) -> Result<RunSetup, JsValue> {
     let mut run = RunOptions::default();
     if let Some(ms) = number_option(options, "pollIntervalMs", 10.0, 600_000.0)? {
@@ -920,12 +935,14 @@ fn run_setup(options: &JsValue) -> Result<RunSetup, JsValue> {
     Ok(RunSetup { options: run, signal: signal_of(options)?, on_event: callback(options, "onEvent")?, on_report: callback(options, "onReport")? })
 }
 
+#[cfg(feature = "rollout")]
 /// Where a run starts from.
 enum Start {
     Fresh(Plan),
     Resume(Report),
 }
 
+#[cfg(feature = "rollout")]
 async fn run_with(client: Rc<Client<FetchTransport>>, setup: RunSetup, start: Start) -> Result<JsValue, Error> {
     let on_event = |event: &Event| {
         if let Some(f) = &setup.on_event {
@@ -1183,6 +1200,7 @@ impl JsClient {
         })
     }
 
+    #[cfg(feature = "rollout")]
     /// Plans a rollout of `servers` (as listed by listServers/listAllServers) in waves that keep
     /// each group within `maxUnavailable`, reading each group's `ip_virtual`. Sends nothing
     /// that changes anything: the plan is what runRollout will do.
@@ -1202,6 +1220,7 @@ impl JsClient {
         })
     }
 
+    #[cfg(feature = "rollout")]
     /// Runs a plan: each wave's batches sent together, each job followed to the end before the
     /// next wave. Resolves to the report; never rejects once started (failures are in it).
     #[wasm_bindgen(js_name = runRollout, unchecked_return_type = "Promise<Report>")]
@@ -1219,6 +1238,7 @@ impl JsClient {
         })
     }
 
+    #[cfg(feature = "rollout")]
     /// Continues an interrupted run from its report: follows what was sent, re-checks what is
     /// unknown, and sends what never was. Never sends a server that has a job from this run.
     #[wasm_bindgen(js_name = resumeRollout, unchecked_return_type = "Promise<Report>")]

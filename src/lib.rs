@@ -13,6 +13,7 @@ pub mod error;
 pub mod json;
 pub mod model;
 pub mod pacing;
+#[cfg(feature = "rollout")]
 pub mod rollout;
 pub mod sign;
 pub mod transport;

@@ -200,18 +200,28 @@ impl Canonical<'_> {
     }
 
     pub fn string_to_sign(&self) -> String {
-        format!("{ALGORITHM}\n{}\n{}", self.sdk_date, sha256_hex(self.canonical_request().as_bytes()))
+        string_to_sign(&self.canonical_request(), self.sdk_date)
     }
+}
+
+fn string_to_sign(canonical_request: &str, sdk_date: &str) -> String {
+    format!("{ALGORITHM}\n{sdk_date}\n{}", sha256_hex(canonical_request.as_bytes()))
 }
 
 /// The hex signature of a canonical request under a secret key.
 pub fn signature_for(canonical: &Canonical, sk: &str) -> String {
+    signature_of(&canonical.canonical_request(), canonical.sdk_date, sk)
+}
+
+/// The same from the canonical request's text, for a caller that also keeps the text (the
+/// body is hashed once, not once for the signature and again for the text).
+fn signature_of(canonical_request: &str, sdk_date: &str, sk: &str) -> String {
     // HMAC accepts keys of any length, so this cannot fail.
     let mut mac = match Hmac::<Sha256>::new_from_slice(sk.as_bytes()) {
         Ok(mac) => mac,
         Err(_) => return String::new(),
     };
-    mac.update(canonical.string_to_sign().as_bytes());
+    mac.update(string_to_sign(canonical_request, sdk_date).as_bytes());
     hex(&mac.finalize().into_bytes())
 }
 
@@ -595,7 +605,8 @@ pub fn sign(input: &SignInput) -> Result<Signed, SignError> {
         body: input.body,
         sdk_date: input.sdk_date,
     };
-    let signature = signature_for(&canonical, &creds.sk);
+    let canonical_request = canonical.canonical_request();
+    let signature = signature_of(&canonical_request, input.sdk_date, &creds.sk);
     let authorization = Authorization { access: creds.ak.clone(), signed_headers: names.clone(), signature: signature.clone() };
     headers.push(("Authorization".into(), authorization.header_value()));
 
@@ -610,7 +621,7 @@ pub fn sign(input: &SignInput) -> Result<Signed, SignError> {
         host: authority,
         signed_headers: names.join(";"),
         signature,
-        canonical_request: canonical.canonical_request(),
+        canonical_request,
     })
 }
 

@@ -11,7 +11,8 @@ cd "$scratch"
 echo '{"name":"consumer","private":true}' > package.json
 npm install --offline --no-audit --no-fund --silent "./$tarball"
 
-for f in web/workspace_tsvi_bg.wasm web/index.js node/workspace_tsvi.cjs node/index.mjs package.json README.md; do
+for f in web/workspace_tsvi_bg.wasm web/index.js node/workspace_tsvi.cjs node/index.mjs \
+  client/web/workspace_tsvi_bg.wasm client/web/index.js client/node/workspace_tsvi.cjs client/node/index.mjs package.json README.md; do
   [ -f "node_modules/workspace-tsvi/$f" ] || { echo "packed package lacks $f" >&2; exit 1; }
 done
 
@@ -24,9 +25,22 @@ node -e '
 const { planBatches } = require("workspace-tsvi");
 if (planBatches(["a", "b", "a"]).duplicates.length !== 1) throw new Error("CommonJS require failed");
 '
-# The TypeScript declarations, as a strict NodeNext project sees them.
-cp "$root/tests/consumers/types.ts" .
+# The lean entry, workspace-tsvi/client: no rollout engine, ESM and CommonJS.
+node --input-type=module -e '
+import { validateBatchRequest, Client } from "workspace-tsvi/client";
+import * as lean from "workspace-tsvi/client";
+const r = validateBatchRequest({ items: [{ id: "a", enable: true }] });
+if (!r.ok || typeof Client !== "function") throw new Error("lean ESM import failed");
+if ("reportToCsv" in lean || Client.prototype.planRollout) throw new Error("the lean entry has the rollout engine");
+'
+node -e '
+const { planBatches, Client } = require("workspace-tsvi/client");
+if (planBatches(["a", "b", "a"]).duplicates.length !== 1) throw new Error("lean CommonJS require failed");
+if (Client.prototype.runRollout) throw new Error("the lean CommonJS build has the rollout engine");
+'
+# The TypeScript declarations of both entries, as a strict NodeNext project sees them.
+cp "$root/tests/consumers/types.ts" "$root/tests/consumers/client-types.ts" .
 "$root/node_modules/.bin/tsc" --noEmit --strict --target esnext --lib esnext,dom \
-  --module nodenext --moduleResolution nodenext types.ts
+  --module nodenext --moduleResolution nodenext types.ts client-types.ts
 
-echo "consumers: 3 passed, 0 failed"
+echo "consumers: 5 passed, 0 failed"
