@@ -21,7 +21,7 @@ mod recheck;
 mod submit;
 
 use super::plan::{Plan, SkipReason, Wave};
-use super::report::{skip_word, Outcome, Report, RunStatus};
+use super::report::{Outcome, Reason, Report, RunStatus};
 use super::retry::{Backoff, FailureClass, SplitMix64};
 use crate::client::Client;
 use crate::error::Error;
@@ -76,7 +76,7 @@ pub enum Event {
         request_id: Option<String>,
     },
     ServerProgress { server_id: String, job_id: String, status: String },
-    ServerDone { server_id: String, outcome: Outcome, reason: Option<String> },
+    ServerDone { server_id: String, outcome: Outcome, reason: Option<Reason> },
     WaveDone { wave: usize, succeeded: usize, failed: usize, unknown: usize },
     Halted { reason: String },
     Aborted,
@@ -112,7 +112,7 @@ pub async fn run_rollout<T: Transport>(client: &Client<T>, plan: &Plan, options:
 /// `haltAfterFailures`.
 pub async fn resume_rollout<T: Transport>(client: &Client<T>, mut report: Report, options: RunOptions, signal: Option<&T::Signal>, hooks: Hooks<'_>) -> Report {
     for server in &mut report.servers {
-        let stopped_early = server.outcome == Outcome::Skipped && matches!(server.reason.as_deref(), Some("halted" | "aborted"));
+        let stopped_early = server.outcome == Outcome::Skipped && matches!(server.reason, Some(Reason::Skip(SkipReason::Halted | SkipReason::Aborted)));
         if stopped_early {
             server.outcome = Outcome::Pending;
             server.reason = None;
@@ -171,13 +171,13 @@ impl<'a, T: Transport> Runner<'a, T> {
         self.report.borrow().servers.iter().filter(|s| s.outcome == outcome).map(|s| s.id.clone()).collect()
     }
 
-    fn finish(&self, id: &str, outcome: Outcome, reason: Option<&str>, detail: Option<String>) {
+    fn finish(&self, id: &str, outcome: Outcome, reason: Option<Reason>, detail: Option<String>) {
         let at = now(self.client);
         {
             let mut report = self.report.borrow_mut();
             let Some(server) = report.server_mut(id) else { return };
             server.outcome = outcome;
-            server.reason = reason.map(str::to_owned);
+            server.reason = reason.clone();
             if detail.is_some() {
                 server.detail = detail;
             }
@@ -185,10 +185,10 @@ impl<'a, T: Transport> Runner<'a, T> {
                 server.finished_at = Some(at);
             }
         }
-        self.emit(Event::ServerDone { server_id: id.to_owned(), outcome, reason: reason.map(str::to_owned) });
+        self.emit(Event::ServerDone { server_id: id.to_owned(), outcome, reason });
     }
 
-    fn fail_with(&self, id: &str, outcome: Outcome, reason: &str, error: &Error) {
+    fn fail_with(&self, id: &str, outcome: Outcome, reason: Reason, error: &Error) {
         if let Some(server) = self.report.borrow_mut().server_mut(id) {
             if let Error::Api(api) = error {
                 server.error_code = Some(api.error_code.clone());
@@ -280,9 +280,9 @@ impl<'a, T: Transport> Runner<'a, T> {
         if status == RunStatus::Aborted {
             self.emit(Event::Aborted);
         }
-        let word = if status == RunStatus::Aborted { "aborted" } else { skip_word(SkipReason::Halted) };
+        let reason = if status == RunStatus::Aborted { SkipReason::Aborted } else { SkipReason::Halted };
         for id in self.ids_with(Outcome::Pending) {
-            self.finish(&id, Outcome::Skipped, Some(word), Some(detail.to_owned()));
+            self.finish(&id, Outcome::Skipped, Some(reason.into()), Some(detail.to_owned()));
         }
         self.report.borrow_mut().status = status;
     }

@@ -8,7 +8,7 @@
 use super::{now, Event, Runner};
 use crate::json::Value;
 use crate::model::{JobDetail, ListSubJobsResponse, SubJob};
-use crate::rollout::report::Outcome;
+use crate::rollout::report::{FailReason, Outcome, UnknownReason};
 use crate::transport::Transport;
 
 impl<T: Transport> Runner<'_, T> {
@@ -50,7 +50,7 @@ impl<T: Transport> Runner<'_, T> {
                             server.error_code = sub.error_code.clone();
                             server.error_msg = sub.error_message.clone();
                         }
-                        self.finish(&id, Outcome::Failed, Some("sub_job_failed"), None);
+                        self.finish(&id, Outcome::Failed, Some(FailReason::SubJobFailed.into()), None);
                     } else {
                         self.finish(&id, Outcome::Succeeded, None, None);
                     }
@@ -63,7 +63,7 @@ impl<T: Transport> Runner<'_, T> {
                     self.finish(
                         &id,
                         Outcome::Unknown,
-                        Some("no_sub_job"),
+                        Some(UnknownReason::NoSubJob.into()),
                         Some(format!("job {job} finished without a sub-job for this server")),
                     );
                 }
@@ -73,7 +73,7 @@ impl<T: Transport> Runner<'_, T> {
                     self.finish(
                         &id,
                         Outcome::Unknown,
-                        Some("job_timeout"),
+                        Some(UnknownReason::JobTimeout.into()),
                         Some(format!("job {job} was still running when the run stopped following it")),
                     );
                 }

@@ -9,7 +9,7 @@
 
 use super::{Event, Runner};
 use crate::rollout::plan::{skip_reason, ServerState, SkipReason};
-use crate::rollout::report::{skip_word, Outcome, ServerReport};
+use crate::rollout::report::{Outcome, ServerReport, UnknownReason};
 use crate::transport::Transport;
 use std::collections::HashSet;
 
@@ -29,12 +29,12 @@ impl<T: Transport> Runner<'_, T> {
                 // Could not be read: a pending server is not sent blind; an in-progress one is
                 // still followed through its job.
                 if !in_progress.contains(id) {
-                    self.finish(id, Outcome::Unknown, Some("unreadable"), Some("its state could not be read".into()));
+                    self.finish(id, Outcome::Unknown, Some(UnknownReason::Unreadable.into()), Some("its state could not be read".into()));
                 }
                 continue;
             };
             let Some(now_state) = now_state else {
-                self.finish(id, Outcome::Skipped, Some(skip_word(SkipReason::NotFound)), Some("the server no longer exists".into()));
+                self.finish(id, Outcome::Skipped, Some(SkipReason::NotFound.into()), Some("the server no longer exists".into()));
                 continue;
             };
             // A job of this run on the server: follow it, never send again.
@@ -88,11 +88,11 @@ impl<T: Transport> Runner<'_, T> {
             self.emit(Event::Changed { server_id: id.clone(), detail: detail.clone(), skipped });
             self.report.borrow_mut().notes.push(format!("server {id} {detail}"));
             if skipped {
-                let word = match rule {
-                    Some((reason, _)) if !group_moved => skip_word(reason),
-                    _ => skip_word(SkipReason::Changed),
+                let reason = match rule {
+                    Some((reason, _)) if !group_moved => reason,
+                    _ => SkipReason::Changed,
                 };
-                self.finish(id, Outcome::Skipped, Some(word), Some(detail));
+                self.finish(id, Outcome::Skipped, Some(reason.into()), Some(detail));
             }
         }
     }

@@ -17,7 +17,7 @@ use crate::error::Error;
 use crate::json::Value;
 use crate::model::{JobType, ListSubJobsResponse, SubJob, TaskStatus, UpdateTsvi};
 use crate::rollout::plan::{ServerState, SkipReason};
-use crate::rollout::report::{skip_word, Outcome};
+use crate::rollout::report::{FailReason, Outcome, UnknownReason};
 use crate::rollout::retry::{classify, FailureClass};
 use crate::transport::Transport;
 
@@ -69,7 +69,7 @@ impl<T: Transport> Runner<'_, T> {
                 }
                 FailureClass::SafeToResend => {
                     for id in &ids {
-                        self.fail_with(id, Outcome::Failed, "retries_exhausted", &error);
+                        self.fail_with(id, Outcome::Failed, FailReason::RetriesExhausted.into(), &error);
                     }
                     break;
                 }
@@ -78,7 +78,7 @@ impl<T: Transport> Runner<'_, T> {
                     let dropped = if status == 404 || status == 409 { self.drop_offenders(&ids).await } else { Vec::new() };
                     if dropped.is_empty() {
                         for id in &ids {
-                            self.fail_with(id, Outcome::Failed, "refused", &error);
+                            self.fail_with(id, Outcome::Failed, FailReason::Refused.into(), &error);
                         }
                         break;
                     }
@@ -92,14 +92,14 @@ impl<T: Transport> Runner<'_, T> {
                         jobs.push((job, job_ids));
                     }
                     for id in &unknown {
-                        self.fail_with(id, Outcome::Unknown, "ambiguous", &error);
+                        self.fail_with(id, Outcome::Unknown, UnknownReason::Ambiguous.into(), &error);
                     }
                     if untouched.is_empty() {
                         break;
                     }
                     if resends >= self.options.backoff.max_resends {
                         for id in &untouched {
-                            self.fail_with(id, Outcome::Failed, "retries_exhausted", &error);
+                            self.fail_with(id, Outcome::Failed, FailReason::RetriesExhausted.into(), &error);
                         }
                         break;
                     }
@@ -153,14 +153,14 @@ impl<T: Transport> Runner<'_, T> {
                     self.finish(
                         id,
                         Outcome::Skipped,
-                        Some(skip_word(SkipReason::NotFound)),
+                        Some(SkipReason::NotFound.into()),
                         Some("the service no longer knows this server".into()),
                     );
                     dropped.push(id.clone());
                 }
                 Some(Some(state)) if state.has_running_job() => {
                     let detail = format!("job {} started meanwhile", state.job_id.as_deref().unwrap_or("?"));
-                    self.finish(id, Outcome::Skipped, Some(skip_word(SkipReason::JobRunning)), Some(detail));
+                    self.finish(id, Outcome::Skipped, Some(SkipReason::JobRunning.into()), Some(detail));
                     dropped.push(id.clone());
                 }
                 _ => {}
@@ -246,11 +246,16 @@ impl<T: Transport> Runner<'_, T> {
             }
             Some(job) => {
                 let detail = format!("a job of another kind ({job}) ran on it after this run may have sent it");
-                self.finish(id, Outcome::Unknown, Some("ambiguous"), Some(detail));
+                self.finish(id, Outcome::Unknown, Some(UnknownReason::Ambiguous.into()), Some(detail));
                 true
             }
             None if state.task_status == Some(TaskStatus::UpdatingTsvi) => {
-                self.finish(id, Outcome::Unknown, Some("ambiguous"), Some("it is being updated by no job this run knows".into()));
+                self.finish(
+                    id,
+                    Outcome::Unknown,
+                    Some(UnknownReason::Ambiguous.into()),
+                    Some("it is being updated by no job this run knows".into()),
+                );
                 true
             }
             None => false,
