@@ -178,18 +178,11 @@ impl<T: Transport> Runner<'_, T> {
         for id in ids {
             let before = self.job_before(id);
             match current.get(id) {
-                Some(Some(state)) => {
-                    let new_job = state.job_id.clone().filter(|job| Some(job) != before.as_ref());
-                    let tsvi = matches!(state.job_type, None | Some(JobType::UpdateServerTsvi));
-                    match new_job {
-                        // A new TSVI job on the server: ours, the batch reached it.
-                        Some(job) if tsvi => add_to_job(&mut applied, &job, id),
-                        // A new job of another kind hides whether ours came first.
-                        Some(_) => unclear.push(id.clone()),
-                        None if state.task_status == Some(TaskStatus::UpdatingTsvi) => unclear.push(id.clone()),
-                        None => untouched.push(id.clone()),
-                    }
-                }
+                Some(Some(state)) => match sighting(state, before.as_ref()) {
+                    Sighting::ReachedBy(job) => add_to_job(&mut applied, &job, id),
+                    Sighting::OtherJob(_) | Sighting::UpdatingWithoutJob => unclear.push(id.clone()),
+                    Sighting::Untouched => untouched.push(id.clone()),
+                },
                 _ => unclear.push(id.clone()),
             }
         }
@@ -206,12 +199,7 @@ impl<T: Transport> Runner<'_, T> {
                 .map(|page| page.items)
                 .unwrap_or_default();
             for id in unclear {
-                let before = self.job_before(&id);
-                let found = recent
-                    .iter()
-                    .find(|sub| sub.server_id() == Some(id.as_str()) && sub.job_id.is_some() && sub.job_id != before)
-                    .and_then(|sub| sub.job_id.clone());
-                match found {
+                match job_in_sub_jobs(&recent, &id, self.job_before(&id).as_ref()) {
                     Some(job) => add_to_job(&mut applied, &job, &id),
                     None => unknown.push(id),
                 }
@@ -225,10 +213,8 @@ impl<T: Transport> Runner<'_, T> {
     /// lost): a new TSVI job on it is this run's, and is followed instead of sending again.
     /// What cannot be told is left `unknown`. Returns whether the server was settled here.
     pub(super) fn adopt_unrecorded_job(&self, id: &str, state: &ServerState, job_before: Option<&String>) -> bool {
-        let new_job = state.job_id.clone().filter(|job| Some(job) != job_before);
-        let tsvi = matches!(state.job_type, None | Some(JobType::UpdateServerTsvi));
-        match new_job {
-            Some(job) if tsvi => {
+        match sighting(state, job_before) {
+            Sighting::ReachedBy(job) => {
                 let mut report = self.report.borrow_mut();
                 if !report.job_ids.contains(&job) {
                     report.job_ids.push(job.clone());
@@ -244,12 +230,12 @@ impl<T: Transport> Runner<'_, T> {
                 }
                 true
             }
-            Some(job) => {
+            Sighting::OtherJob(job) => {
                 let detail = format!("a job of another kind ({job}) ran on it after this run may have sent it");
                 self.finish(id, Outcome::Unknown, Some(UnknownReason::Ambiguous.into()), Some(detail));
                 true
             }
-            None if state.task_status == Some(TaskStatus::UpdatingTsvi) => {
+            Sighting::UpdatingWithoutJob => {
                 self.finish(
                     id,
                     Outcome::Unknown,
@@ -258,12 +244,96 @@ impl<T: Transport> Runner<'_, T> {
                 );
                 true
             }
-            None => false,
+            Sighting::Untouched => false,
         }
     }
 
     /// The job id the server had when this run last read it before sending it.
     pub(super) fn job_before(&self, id: &str) -> Option<String> {
         self.report.borrow().server(id).and_then(|s| s.job_before.clone())
+    }
+}
+
+/// What a server read after a batch-update-tsvi call that may have carried it says about
+/// that call. The one rule both a failed send and a resumed run decide by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Sighting {
+    /// A new UPDATE_SERVER_TSVI job (or a new job of no stated type): the call reached it, and
+    /// this is the call's job, to follow and never to send again.
+    ReachedBy(String),
+    /// A new job of another kind: it hides whether the call came first.
+    OtherJob(String),
+    /// Being updated with no new job on it: cannot be told from its state.
+    UpdatingWithoutJob,
+    /// No new job and no update under way: the call did not reach it.
+    Untouched,
+}
+
+/// Reads one server's state against the job it showed before the call (`job_before`).
+pub(crate) fn sighting(state: &ServerState, job_before: Option<&String>) -> Sighting {
+    let new_job = state.job_id.clone().filter(|job| Some(job) != job_before);
+    let tsvi = matches!(state.job_type, None | Some(JobType::UpdateServerTsvi));
+    match new_job {
+        Some(job) if tsvi => Sighting::ReachedBy(job),
+        Some(job) => Sighting::OtherJob(job),
+        None if state.task_status == Some(TaskStatus::UpdatingTsvi) => Sighting::UpdatingWithoutJob,
+        None => Sighting::Untouched,
+    }
+}
+
+/// The job of a recent UPDATE_SERVER_TSVI sub-job for server `id` other than `job_before`: the
+/// call's job, for a server whose state could not tell.
+pub(crate) fn job_in_sub_jobs(recent: &[SubJob], id: &str, job_before: Option<&String>) -> Option<String> {
+    recent
+        .iter()
+        .find(|sub| sub.server_id() == Some(id) && sub.job_id.is_some() && sub.job_id.as_ref() != job_before)
+        .and_then(|sub| sub.job_id.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json;
+
+    fn state(job: Option<&str>, job_type: Option<JobType>, task: Option<TaskStatus>) -> ServerState {
+        ServerState { id: "s".into(), job_id: job.map(str::to_owned), job_type, task_status: task, ..Default::default() }
+    }
+
+    #[test]
+    fn what_a_server_read_after_a_send_says_about_it() {
+        use Sighting::*;
+        let before = Some("old".to_string());
+        let tsvi = || Some(JobType::UpdateServerTsvi);
+        let other = || Some(JobType::ReinstallOs);
+        let cases = [
+            (state(Some("new"), tsvi(), None), before.clone(), ReachedBy("new".into())),
+            (state(Some("new"), None, None), before.clone(), ReachedBy("new".into())),
+            (state(Some("new"), tsvi(), None), None, ReachedBy("new".into())),
+            (state(Some("new"), other(), None), before.clone(), OtherJob("new".into())),
+            (state(Some("old"), tsvi(), None), before.clone(), Untouched),
+            (state(Some("old"), other(), None), before.clone(), Untouched),
+            (state(None, None, None), before.clone(), Untouched),
+            (state(None, None, None), None, Untouched),
+            (state(Some("old"), tsvi(), Some(TaskStatus::UpdatingTsvi)), before.clone(), UpdatingWithoutJob),
+            (state(None, None, Some(TaskStatus::UpdatingTsvi)), None, UpdatingWithoutJob),
+            // A new job wins over the task status: the job is followed.
+            (state(Some("new"), tsvi(), Some(TaskStatus::UpdatingTsvi)), before.clone(), ReachedBy("new".into())),
+        ];
+        for (server, before, want) in cases {
+            assert_eq!(sighting(&server, before.as_ref()), want, "{server:?} before {before:?}");
+        }
+    }
+
+    #[test]
+    fn a_server_is_found_in_recent_sub_jobs_only_under_a_new_job() {
+        let recent: Vec<SubJob> = json::from_str(
+            r#"[{"job_id":"old","job_resource_info":{"resource_id":"s"}},{"job_id":null,"job_resource_info":{"resource_id":"s"}},{"job_id":"j1","job_resource_info":{"resource_id":"t"}},{"job_id":"j2","job_resource_info":{"resource_id":"s"}}]"#,
+        )
+        .unwrap();
+        let before = Some("old".to_string());
+        assert_eq!(job_in_sub_jobs(&recent, "s", before.as_ref()), Some("j2".into()));
+        assert_eq!(job_in_sub_jobs(&recent, "s", None), Some("old".into()));
+        assert_eq!(job_in_sub_jobs(&recent, "t", Some(&"j1".to_string())), None);
+        assert_eq!(job_in_sub_jobs(&recent, "u", None), None);
     }
 }
