@@ -98,8 +98,23 @@ impl From<UnknownReason> for Reason {
 impl Reason {
     /// The reason a word names, by serde's own names for each kind.
     pub fn from_word(word: String) -> Reason {
+        /// Not this kind's word. Carries no message: none is shown, and building one would
+        /// only add formatting code to the wasm.
+        #[derive(Debug)]
+        struct NotThisKind;
+        impl fmt::Display for NotThisKind {
+            fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+                Ok(())
+            }
+        }
+        impl std::error::Error for NotThisKind {}
+        impl serde::de::Error for NotThisKind {
+            fn custom<T: fmt::Display>(_: T) -> Self {
+                NotThisKind
+            }
+        }
         fn known<T: DeserializeOwned>(word: &str) -> Option<T> {
-            T::deserialize(IntoDeserializer::<serde::de::value::Error>::into_deserializer(word)).ok()
+            T::deserialize(IntoDeserializer::<NotThisKind>::into_deserializer(word)).ok()
         }
         if let Some(reason) = known::<SkipReason>(&word) {
             Reason::Skip(reason)
