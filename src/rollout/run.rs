@@ -16,6 +16,7 @@
 
 mod drain;
 mod follow;
+mod join;
 mod read;
 mod recheck;
 mod submit;
@@ -26,7 +27,7 @@ use super::retry::{Backoff, FailureClass, SplitMix64};
 use crate::client::Client;
 use crate::error::Error;
 use crate::transport::Transport;
-use futures_util::future::join_all;
+use join::join_all;
 use serde::Serialize;
 use std::cell::RefCell;
 use std::collections::HashSet;

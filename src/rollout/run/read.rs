@@ -4,12 +4,12 @@
 //! loop here, so attempts do not multiply), and a server the service says does not exist is
 //! told apart from one that could not be read.
 
+use super::join::join_all;
 use super::Runner;
 use crate::error::Error;
 use crate::json::Value;
 use crate::rollout::plan::ServerState;
 use crate::transport::Transport;
-use futures_util::future::join_all;
 use std::collections::{HashMap, HashSet};
 
 /// Above this many servers, they are read by listing their groups, not one call each.
