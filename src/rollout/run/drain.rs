@@ -20,16 +20,13 @@ use crate::validate::MAX_BATCH_ITEMS;
 use std::collections::BTreeMap;
 
 impl<T: Transport> Runner<'_, T> {
-    /// A call that changes nothing when repeated (maintenance mode on or off): not a GET, so
-    /// the client never retries it, but safe for the engine to send again.
-    pub(super) async fn idempotent_write<F, Fut>(&self, call: F) -> Result<(), Error>
-    where
-        F: Fn() -> Fut,
-        Fut: std::future::Future<Output = Result<crate::client::Answer<()>, Error>>,
-    {
+    /// Maintenance mode on or off for `ids`: not a GET, so the client never retries it, but it
+    /// changes nothing when repeated, so the engine sends it again while it may pass. One
+    /// function for both directions (not a closure per call site: one state machine in the wasm).
+    async fn set_maintenance(&self, ids: &[String], maintain: bool) -> Result<(), Error> {
         let mut attempt = 0;
         loop {
-            match call().await {
+            match self.client.batch_change_maintain_mode(ids, maintain, None).await {
                 Ok(_) => return Ok(()),
                 Err(error) => {
                     attempt += 1;
@@ -80,7 +77,7 @@ impl<T: Transport> Runner<'_, T> {
         }
         for chunk in to_mark.chunks(MAX_BATCH_ITEMS) {
             // Marking is idempotent, so it may be retried like a read.
-            match self.idempotent_write(|| self.client.batch_change_maintain_mode(chunk, true, None)).await {
+            match self.set_maintenance(chunk, true).await {
                 Ok(()) => {
                     let at = now(self.client);
                     let mut report = self.report.borrow_mut();
@@ -143,7 +140,7 @@ impl<T: Transport> Runner<'_, T> {
             self.report.borrow().servers.iter().filter(|s| s.holds_run_mark() && which(s)).map(|s| s.id.clone()).collect();
         let mut failure = None;
         for chunk in marked.chunks(MAX_BATCH_ITEMS) {
-            match self.idempotent_write(|| self.client.batch_change_maintain_mode(chunk, false, None)).await {
+            match self.set_maintenance(chunk, false).await {
                 Ok(()) => {
                     let at = now(self.client);
                     {
