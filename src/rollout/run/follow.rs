@@ -18,7 +18,7 @@ impl<T: Transport> Runner<'_, T> {
         let mut open: Vec<String> = ids;
         while !open.is_empty() {
             self.client.transport().sleep(self.options.poll_interval_ms).await;
-            let detail: Option<JobDetail> = self.read(self.client.show_job::<JobDetail>(&job, None)).await.ok();
+            let detail: Option<JobDetail> = Self::read(self.client.show_job::<JobDetail>(&job, None).await).ok();
             let mut subs: Vec<SubJob> = detail.as_ref().map(|d| d.sub_jobs.clone()).unwrap_or_default();
             if subs.is_empty() {
                 subs = self.sub_jobs_of(&job).await;
@@ -91,7 +91,7 @@ impl<T: Transport> Runner<'_, T> {
                 ("offset".into(), Value::Number(offset as f64)),
                 ("limit".into(), Value::Number(100.0)),
             ]);
-            let Ok(page) = self.read(self.client.list_sub_jobs::<ListSubJobsResponse>(Some(&query), None)).await else { break };
+            let Ok(page) = Self::read(self.client.list_sub_jobs::<ListSubJobsResponse>(Some(&query), None).await) else { break };
             let got = page.items.len() as u32;
             all.extend(page.items);
             offset += got;

@@ -193,9 +193,7 @@ impl<T: Transport> Runner<'_, T> {
                 ("job_type".into(), Value::String(JobType::UpdateServerTsvi.as_str().into())),
                 ("limit".into(), Value::Number(100.0)),
             ]);
-            let recent: Vec<SubJob> = self
-                .read(self.client.list_sub_jobs::<ListSubJobsResponse>(Some(&query), None))
-                .await
+            let recent: Vec<SubJob> = Self::read(self.client.list_sub_jobs::<ListSubJobsResponse>(Some(&query), None).await)
                 .map(|page| page.items)
                 .unwrap_or_default();
             for id in unclear {
