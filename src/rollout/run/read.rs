@@ -23,7 +23,8 @@ impl<T: Transport> Runner<'_, T> {
         let mut out = HashMap::new();
         let mut one_by_one: Vec<&String> = ids.iter().collect();
         if ids.len() > LIST_INSTEAD_OF_SHOW {
-            let wanted: HashSet<&String> = ids.iter().collect();
+            // Owned ids: the same set type the rest of the engine uses (one copy in the wasm).
+            let wanted: HashSet<String> = ids.iter().cloned().collect();
             let mut groups: Vec<String> = {
                 let report = self.report.borrow();
                 ids.iter().filter_map(|id| report.plan.snapshot_of(id)?.server_group_id.clone()).collect()
