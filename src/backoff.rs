@@ -1,7 +1,9 @@
 //! The one backoff of the crate: capped exponential backoff with full jitter, an injected
 //! random source, and the reading of `Retry-After`. The client's read retries and the rollout
-//! engine's resends both wait with it.
+//! engine's resends both wait with it, and [`classify_read`] says which failures of a call
+//! that changes nothing when repeated (a read, a maintenance mark) may pass if sent again.
 
+use crate::error::Error;
 use serde::Serialize;
 
 /// A source of uniform random numbers in [0, 1): injected so tests are exact.
@@ -65,9 +67,75 @@ pub fn parse_retry_after_ms(value: &str) -> Option<u32> {
     Some(secs.saturating_mul(1000).min(MAX_RETRY_AFTER_MS))
 }
 
+/// What a failed call that may be repeated safely (a GET, or a maintenance-mode change) means
+/// for sending it again. Calls that reboot servers are classified by `rollout::retry` instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadRetry {
+    /// A 429: may pass later; back off longer than after a blip.
+    Throttled,
+    /// A 5xx, a timeout or a network failure: may pass if sent again soon.
+    Transient,
+    /// Will fail the same way again (a 4xx, an answer this client refuses to read, a refused
+    /// input, or the caller's abort): give up.
+    Final,
+}
+
+/// Classifies a failed read (or other idempotent call). An answer the client will not use
+/// (`response.*`: too large, unreadable, a redirect) is final even with a 5xx or 429 status:
+/// fetching it again would only repeat it.
+pub fn classify_read(error: &Error) -> ReadRetry {
+    match error {
+        Error::Api(api) if api.error_code.starts_with("response.") => ReadRetry::Final,
+        Error::Api(api) if api.status == 429 => ReadRetry::Throttled,
+        Error::Api(api) if api.status >= 500 => ReadRetry::Transient,
+        Error::Api(_) => ReadRetry::Final,
+        Error::Timeout { .. } | Error::Network { .. } => ReadRetry::Transient,
+        Error::Validation(_) | Error::Aborted => ReadRetry::Final,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ApiError;
+
+    fn api(status: u16, body: &str) -> Error {
+        Error::Api(Box::new(ApiError::from_response(status, body, None)))
+    }
+
+    #[test]
+    fn read_retry_for_every_status_and_failure_kind() {
+        use ReadRetry::*;
+        let json = r#"{"error_code":"X","error_msg":"y"}"#;
+        let mut too_large = ApiError::from_response(502, json, None);
+        too_large.error_code = "response.too_large".into();
+        let cases = [
+            (api(429, json), Throttled),
+            (api(429, "<html>slow down</html>"), Throttled),
+            (api(500, json), Transient),
+            (api(502, "<html>bad gateway</html>"), Transient),
+            (api(503, json), Transient),
+            (api(504, ""), Transient),
+            (api(599, json), Transient),
+            (api(400, json), Final),
+            (api(401, json), Final),
+            (api(403, json), Final),
+            (api(404, json), Final),
+            (api(409, json), Final),
+            (api(418, json), Final),
+            (api(302, ""), Final),
+            (api(200, "not json"), Final),
+            (Error::Api(Box::new(too_large)), Final),
+            (Error::Timeout { timeout_ms: 1 }, Transient),
+            (Error::Network { message: "refused".into(), sent: false }, Transient),
+            (Error::Network { message: "reset".into(), sent: true }, Transient),
+            (Error::Aborted, Final),
+            (Error::validation("", "x", "y"), Final),
+        ];
+        for (error, want) in cases {
+            assert_eq!(classify_read(&error), want, "{error:?}");
+        }
+    }
 
     struct Fixed(f64);
     impl Rng for Fixed {

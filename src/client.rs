@@ -11,7 +11,7 @@
 //! (body size, JSON depth), redirects are refused, and nothing built from an answer carries
 //! the client's own secrets.
 
-use crate::backoff::{parse_retry_after_ms, Rng, SplitMix64};
+use crate::backoff::{classify_read, parse_retry_after_ms, ReadRetry, Rng, SplitMix64};
 use crate::config::{Auth, ClientConfig, RetryPolicy};
 use crate::error::{redact, ApiError, Error};
 use crate::json::{self, Value};
@@ -114,15 +114,6 @@ impl Drop for Slot<'_> {
         if self.open {
             self.pacer.borrow_mut().release();
         }
-    }
-}
-
-/// Whether a failed read may pass if sent again.
-fn passing(error: &Error) -> bool {
-    match error {
-        Error::Api(api) => (api.status == 429 || api.status >= 500) && !api.error_code.starts_with("response."),
-        Error::Timeout { .. } | Error::Network { .. } => true,
-        Error::Validation(_) | Error::Aborted => false,
     }
 }
 
@@ -326,14 +317,15 @@ impl<T: Transport> Client<T> {
                 }
             };
             let aborted = signal.is_some_and(|s| self.transport.is_aborted(s));
-            if attempt >= policy.max_attempts || !passing(&error) || aborted {
+            let class = classify_read(&error);
+            if attempt >= policy.max_attempts || class == ReadRetry::Final || aborted {
                 return Err(error);
             }
             let (status, hint) = match &error {
                 Error::Api(api) => (Some(api.status), api.retry_after_ms),
                 _ => (None, None),
             };
-            let backoff = policy.backoff(status == Some(429));
+            let backoff = policy.backoff(class == ReadRetry::Throttled);
             let delay = backoff.delay_with_hint_ms(attempt - 1, hint, &mut **self.rng.borrow_mut());
             self.emit(ClientEvent::Retry { method, path: path.to_owned(), attempt, delay_ms: delay, status, code: error.code() });
             self.transport.sleep(delay).await;

@@ -299,8 +299,10 @@ pub enum SkipReason {
     Busy,
     /// Not found when the run read the servers again.
     NotFound,
-    /// The run stopped starting waves (halt or abort) before its turn.
+    /// The run stopped starting waves (`haltAfterFailures`) before its turn.
     Halted,
+    /// The caller aborted the run before its turn.
+    Aborted,
     /// Its state changed since the plan in a way that makes the plan wrong for it (another
     /// group, a new job, maintenance).
     Changed,

@@ -2,7 +2,9 @@
 //! so an interrupted run can be resumed from it. It holds no secret: it can be stored anywhere.
 
 use super::plan::{Plan, SkipReason};
-use serde::{Deserialize, Serialize};
+use serde::de::{DeserializeOwned, IntoDeserializer};
+use serde::{Deserialize, Deserializer, Serialize};
+use std::fmt;
 
 /// Where a server stands. A finished run leaves only the last four.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,6 +35,109 @@ impl Outcome {
             Outcome::Skipped => "skipped",
             Outcome::Unknown => "unknown",
         }
+    }
+}
+
+/// Why a server `failed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailReason {
+    /// Its sub-job ended in failure (the sub-job's error code and message are on the entry).
+    SubJobFailed,
+    /// The service refused the batch for good (4xx).
+    Refused,
+    /// The batch was provably not applied, and the resends allowed were used up.
+    RetriesExhausted,
+}
+
+/// Why nothing proves whether a server was updated (`unknown`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnknownReason {
+    /// A call that may have carried it failed, and its state does not tell.
+    Ambiguous,
+    /// Its state could not be read, so it was not sent blind.
+    Unreadable,
+    /// Its job finished without a sub-job for it.
+    NoSubJob,
+    /// Its job was still running when the run stopped following it.
+    JobTimeout,
+}
+
+/// The `reason` of a report entry: one stable word, from the enum of its outcome's kind.
+/// Serialized as the bare word (`"refused"`); every word comes from serde's names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Reason {
+    Skip(SkipReason),
+    Fail(FailReason),
+    Unknown(UnknownReason),
+    /// A word this version does not know (a report saved by another version), kept as is so
+    /// the report still resumes and shows it.
+    Other(String),
+}
+
+impl From<SkipReason> for Reason {
+    fn from(reason: SkipReason) -> Self {
+        Reason::Skip(reason)
+    }
+}
+
+impl From<FailReason> for Reason {
+    fn from(reason: FailReason) -> Self {
+        Reason::Fail(reason)
+    }
+}
+
+impl From<UnknownReason> for Reason {
+    fn from(reason: UnknownReason) -> Self {
+        Reason::Unknown(reason)
+    }
+}
+
+impl Reason {
+    /// The reason a word names, by serde's own names for each kind.
+    pub fn from_word(word: String) -> Reason {
+        /// Not this kind's word. Carries no message: none is shown, and building one would
+        /// only add formatting code to the wasm.
+        #[derive(Debug)]
+        struct NotThisKind;
+        impl fmt::Display for NotThisKind {
+            fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+                Ok(())
+            }
+        }
+        impl std::error::Error for NotThisKind {}
+        impl serde::de::Error for NotThisKind {
+            fn custom<T: fmt::Display>(_: T) -> Self {
+                NotThisKind
+            }
+        }
+        fn known<T: DeserializeOwned>(word: &str) -> Option<T> {
+            T::deserialize(IntoDeserializer::<NotThisKind>::into_deserializer(word)).ok()
+        }
+        if let Some(reason) = known::<SkipReason>(&word) {
+            Reason::Skip(reason)
+        } else if let Some(reason) = known::<FailReason>(&word) {
+            Reason::Fail(reason)
+        } else if let Some(reason) = known::<UnknownReason>(&word) {
+            Reason::Unknown(reason)
+        } else {
+            Reason::Other(word)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Reason {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Reason::from_word)
+    }
+}
+
+/// The word, as serde writes it (for the CSV).
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.serialize(f)
     }
 }
 
@@ -77,9 +182,9 @@ pub struct ServerReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_group_id: Option<String>,
     pub outcome: Outcome,
-    /// A stable word for skips and failures: a skip reason, an error code, `halted`, ...
+    /// Why it was skipped, failed or is unknown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<Reason>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -178,7 +283,7 @@ impl Report {
                 name: skip.name.clone(),
                 server_group_id: state.and_then(|s| s.server_group_id.clone()),
                 outcome: Outcome::Skipped,
-                reason: Some(skip_word(skip.reason).into()),
+                reason: Some(Reason::Skip(skip.reason)),
                 detail: Some(skip.detail.clone()),
                 ..ServerReport::blank()
             });
@@ -247,7 +352,7 @@ impl Report {
                 s.name.clone().unwrap_or_default(),
                 s.server_group_id.clone().unwrap_or_default(),
                 s.outcome.as_str().to_owned(),
-                s.reason.clone().unwrap_or_default(),
+                s.reason.as_ref().map(Reason::to_string).unwrap_or_default(),
                 s.detail.clone().unwrap_or_default(),
                 number(s.wave.map(|w| w as u64)),
                 s.job_id.clone().unwrap_or_default(),
@@ -308,19 +413,6 @@ impl ServerReport {
     }
 }
 
-pub fn skip_word(reason: SkipReason) -> &'static str {
-    match reason {
-        SkipReason::Duplicate => "duplicate",
-        SkipReason::JobRunning => "job_running",
-        SkipReason::Maintenance => "maintenance",
-        SkipReason::State => "state",
-        SkipReason::Busy => "busy",
-        SkipReason::NotFound => "not_found",
-        SkipReason::Halted => "halted",
-        SkipReason::Changed => "changed",
-    }
-}
-
 /// What makes a spreadsheet read a cell as a formula (OWASP, CSV injection): `=`, `+`, `-`,
 /// `@`, and their full-width and small forms, which some spreadsheets fold to ASCII.
 const FORMULA_STARTS: &[char] = &['=', '+', '-', '@', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}', '\u{FE66}', '\u{FE62}', '\u{FE63}', '\u{FE6B}'];
@@ -372,7 +464,7 @@ mod tests {
         let ids: Vec<(&str, Outcome)> = report.servers.iter().map(|s| (s.id.as_str(), s.outcome)).collect();
         assert_eq!(ids, [("a", Outcome::Pending), ("b", Outcome::Pending), ("off", Outcome::Skipped)]);
         assert_eq!((report.counts.pending, report.counts.skipped), (2, 1));
-        assert_eq!(report.server("off").unwrap().reason.as_deref(), Some("state"));
+        assert_eq!(report.server("off").unwrap().reason, Some(Reason::Skip(SkipReason::State)));
     }
 
     #[test]
@@ -421,6 +513,49 @@ mod tests {
         }
         assert_eq!(csv_field(r#"=HYPERLINK("x")"#), r#""'=HYPERLINK(""x"")""#);
         assert_eq!(csv_field("a,b\r\nc"), "\"a,b\r\nc\"");
+    }
+
+    /// The words are what the page, stored reports and the tests read: they never change.
+    #[test]
+    fn reasons_keep_their_words_and_read_back() {
+        use FailReason::*;
+        use UnknownReason::*;
+        let words: [(Reason, &str); 16] = [
+            (SkipReason::Duplicate.into(), "duplicate"),
+            (SkipReason::JobRunning.into(), "job_running"),
+            (SkipReason::Maintenance.into(), "maintenance"),
+            (SkipReason::State.into(), "state"),
+            (SkipReason::Busy.into(), "busy"),
+            (SkipReason::NotFound.into(), "not_found"),
+            (SkipReason::Halted.into(), "halted"),
+            (SkipReason::Aborted.into(), "aborted"),
+            (SkipReason::Changed.into(), "changed"),
+            (SubJobFailed.into(), "sub_job_failed"),
+            (Refused.into(), "refused"),
+            (RetriesExhausted.into(), "retries_exhausted"),
+            (Ambiguous.into(), "ambiguous"),
+            (Unreadable.into(), "unreadable"),
+            (NoSubJob.into(), "no_sub_job"),
+            (JobTimeout.into(), "job_timeout"),
+        ];
+        for (reason, word) in words {
+            assert_eq!(json::to_string(&reason).unwrap(), format!("\"{word}\""));
+            assert_eq!(reason.to_string(), word);
+            assert_eq!(json::from_str::<Reason>(&format!("\"{word}\"")).unwrap(), reason);
+        }
+        // A word from another version reads, shows and saves as it was.
+        let other: Reason = json::from_str(r#""quota_exceeded""#).unwrap();
+        assert_eq!(other, Reason::Other("quota_exceeded".into()));
+        assert_eq!((other.to_string(), json::to_string(&other).unwrap()), ("quota_exceeded".into(), r#""quota_exceeded""#.into()));
+    }
+
+    #[test]
+    fn a_stored_entry_reads_its_reason_word() {
+        let entry: ServerReport = json::from_str(r#"{"id":"a","outcome":"skipped","reason":"aborted","attempts":0}"#).unwrap();
+        assert_eq!(entry.reason, Some(Reason::Skip(SkipReason::Aborted)));
+        let entry: ServerReport = json::from_str(r#"{"id":"a","outcome":"unknown","reason":"ambiguous","attempts":1}"#).unwrap();
+        assert_eq!(entry.reason, Some(Reason::Unknown(UnknownReason::Ambiguous)));
+        assert!(json::to_string(&entry).unwrap().contains(r#""reason":"ambiguous""#));
     }
 
     #[test]

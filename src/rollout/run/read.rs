@@ -1,0 +1,74 @@
+//! Reading servers for the engine: one call each for a few, their groups' listings for many.
+//!
+//! Invariant: reads are retried only by the client's read policy (never wrapped in a second
+//! loop here, so attempts do not multiply), and a server the service says does not exist is
+//! told apart from one that could not be read.
+
+use super::join::join_all;
+use super::Runner;
+use crate::error::Error;
+use crate::json::Value;
+use crate::rollout::plan::ServerState;
+use crate::transport::Transport;
+use std::collections::{HashMap, HashSet};
+
+/// Above this many servers, they are read by listing their groups, not one call each.
+const LIST_INSTEAD_OF_SHOW: usize = 100;
+
+impl<T: Transport> Runner<'_, T> {
+    /// Reads servers; `None` inside means the service says it does not exist, a missing key
+    /// means it could not be read. Many servers are read by listing their groups (100 a page)
+    /// rather than one call each.
+    pub(super) async fn read_servers(&self, ids: &[String]) -> HashMap<String, Option<ServerState>> {
+        let mut out = HashMap::new();
+        let mut one_by_one: Vec<&String> = ids.iter().collect();
+        if ids.len() > LIST_INSTEAD_OF_SHOW {
+            // Owned ids: the same set type the rest of the engine uses (one copy in the wasm).
+            let wanted: HashSet<String> = ids.iter().cloned().collect();
+            let mut groups: Vec<String> = {
+                let report = self.report.borrow();
+                ids.iter().filter_map(|id| report.plan.snapshot_of(id)?.server_group_id.clone()).collect()
+            };
+            groups.sort_unstable();
+            groups.dedup();
+            for group in groups {
+                let filter = Value::Object(vec![("server_group_id".into(), Value::String(group))]);
+                // Each page is retried by the client's read policy.
+                let listing = self.client.list_all_servers::<ServerState>(Some(&filter), 4, None, &|_, _| {}).await;
+                for server in listing.map(|page| page.items).unwrap_or_default() {
+                    if wanted.contains(&server.id) {
+                        out.insert(server.id.clone(), Some(server));
+                    }
+                }
+            }
+            // Those not listed (gone, moved to another group, or on a page that failed) are
+            // asked one by one.
+            one_by_one.retain(|id| !out.contains_key(*id));
+        }
+        for chunk in one_by_one.chunks(8) {
+            // Read straight into the few fields the engine uses, not the whole AppServer.
+            let reads =
+                chunk.iter().map(|id| async move { (id.to_string(), Self::read(self.client.show_server::<ServerState>(id, None).await)) });
+            for (id, result) in join_all(reads).await {
+                match result {
+                    Ok(server) => {
+                        out.insert(id, Some(server));
+                    }
+                    Err(Error::Api(api)) if api.status == 404 => {
+                        out.insert(id, None);
+                    }
+                    Err(_) => {}
+                }
+            }
+        }
+        out
+    }
+
+    /// The value of a read (a GET). The client already retries reads on anything that may
+    /// pass (429, 5xx, timeouts, network errors) under its read policy, so the engine does not
+    /// wrap them in a second loop: attempts would multiply. A plain function on the awaited
+    /// result, not an async wrapper: one state machine less per answer type in the wasm.
+    pub(super) fn read<R>(answer: Result<crate::client::Answer<R>, Error>) -> Result<R, Error> {
+        answer.map(|answer| answer.value)
+    }
+}
