@@ -22,6 +22,10 @@ wasm-bindgen --target nodejs --out-dir "$out/node" "$wasm"
 # The nodejs output is CommonJS; the package is "type": "module", so it must be .cjs.
 mv "$out/node/$crate.js" "$out/node/$crate.cjs"
 mv "$out/node/$crate.d.ts" "$out/node/$crate.d.cts"
+# wasm-bindgen declares `[Symbol.dispose](): void` on every class, which only compiles with
+# lib esnext (0.2.130 has no option to leave it out); the method stays in the JS, and a
+# strict ES2022 project compiles.
+sed -i '/^ *\[Symbol\.dispose\](): void;$/d' "$out/web/$crate.d.ts" "$out/node/$crate.d.cts"
 
 wasm_opt=node_modules/.bin/wasm-opt
 for target in web node; do

@@ -24,9 +24,21 @@ node -e '
 const { planBatches } = require("workspace-tsvi");
 if (planBatches(["a", "b", "a"]).duplicates.length !== 1) throw new Error("CommonJS require failed");
 '
-# The TypeScript declarations, as a strict NodeNext project sees them.
+# The TypeScript declarations, as strict projects see them: target ES2022 with its default
+# libs (no esnext), library checks on, NodeNext and Bundler resolution, with and without
+# @types/node (taken from the repository's dev dependencies).
 cp "$root/tests/consumers/types.ts" .
-"$root/node_modules/.bin/tsc" --noEmit --strict --target esnext --lib esnext,dom \
-  --module nodenext --moduleResolution nodenext types.ts
+checks=0
+for resolution in NodeNext Bundler; do
+  module=$([ "$resolution" = Bundler ] && echo ESNext || echo NodeNext)
+  for types in '[]' '["node"]'; do
+    cat > tsconfig.json <<EOF
+{ "compilerOptions": { "strict": true, "target": "ES2022", "module": "$module", "moduleResolution": "$resolution",
+  "skipLibCheck": false, "noEmit": true, "typeRoots": ["$root/node_modules/@types"], "types": $types }, "files": ["types.ts"] }
+EOF
+    "$root/node_modules/.bin/tsc" -p tsconfig.json
+    checks=$((checks + 1))
+  done
+done
 
-echo "consumers: 3 passed, 0 failed"
+echo "consumers: $((2 + checks)) passed, 0 failed"
