@@ -16,7 +16,7 @@ use wasm_bindgen::prelude::*;
 
 /// Checks a batch-update-tsvi body and lists every problem: `{ ok, errors: [{ path, code, message }] }`.
 #[wasm_bindgen(js_name = validateBatchRequest, unchecked_return_type = "ValidationResult")]
-pub fn validate_batch_request_js(body: JsValue) -> JsValue {
+pub fn validate_batch_request_js(#[wasm_bindgen(unchecked_param_type = "unknown")] body: JsValue) -> JsValue {
     match read_plain(&body, "") {
         Ok(value) => validation_result(validate_batch_request(&value)),
         Err(issue) => validation_result(vec![issue]),
@@ -25,7 +25,7 @@ pub fn validate_batch_request_js(body: JsValue) -> JsValue {
 
 /// Checks a client configuration the way `new Client()` does, without creating one.
 #[wasm_bindgen(js_name = validateClientConfig, unchecked_return_type = "ValidationResult")]
-pub fn validate_client_config_js(#[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue) -> JsValue {
+pub fn validate_client_config_js(#[wasm_bindgen(unchecked_param_type = "unknown")] config: JsValue) -> JsValue {
     match read_plain(&config, "") {
         Ok(value) => validation_result(parse_client_config(&value).err().unwrap_or_default()),
         Err(issue) => validation_result(vec![issue]),
