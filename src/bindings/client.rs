@@ -2,7 +2,7 @@
 //! [`Client`], and converts the answer back. The async methods share [`JsClient::spawn`].
 
 use super::convert::*;
-use crate::client::{Client, DEFAULT_PAGE_CONCURRENCY};
+use crate::client::{Client, DEFAULT_PAGE_CONCURRENCY, MAX_PAGE_CONCURRENCY};
 use crate::config::{parse_client_config, ClientConfig};
 use crate::error::Error;
 use crate::fetch::FetchTransport;
@@ -198,7 +198,7 @@ impl JsClient {
             let concurrency = match input_field(options, "concurrency")? {
                 None => DEFAULT_PAGE_CONCURRENCY,
                 Some(n) => match n.as_f64() {
-                    Some(n) if n.fract() == 0.0 && (1.0..=16.0).contains(&n) => n as usize,
+                    Some(n) if n.fract() == 0.0 && (1.0..=MAX_PAGE_CONCURRENCY as f64).contains(&n) => n as usize,
                     _ => {
                         return Err(invalid("/concurrency", "concurrency.out_of_range", "concurrency must be a whole number from 1 to 16"))
                     }
