@@ -112,6 +112,6 @@ mod tests {
         let names: Vec<_> = all.iter().map(|m| m.as_str()).collect();
         assert_eq!(names, ["GET", "POST", "PUT", "PATCH", "DELETE"]);
         assert_eq!(all.iter().filter(|m| m.is_read()).count(), 1);
-        assert!(Method::Get.is_read() && Method::Patch == "PATCH" && Method::Patch.to_string() == "PATCH");
+        assert!(Method::Get.is_read() && Method::Patch == "PATCH" && format!("{}", Method::Patch) == "PATCH");
     }
 }
