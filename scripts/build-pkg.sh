@@ -24,6 +24,10 @@ bind_and_opt() {
   # The nodejs output is CommonJS; the package is "type": "module", so it must be .cjs.
   mv "$dir/node/$crate.js" "$dir/node/$crate.cjs"
   mv "$dir/node/$crate.d.ts" "$dir/node/$crate.d.cts"
+  # wasm-bindgen declares `[Symbol.dispose](): void` on every class, which only compiles with
+  # lib esnext (0.2.130 has no option to leave it out); the method stays in the JS, and a
+  # strict ES2022 project compiles.
+  sed -i '/^ *\[Symbol\.dispose\](): void;$/d' "$dir/web/$crate.d.ts" "$dir/node/$crate.d.cts"
   local target
   for target in web node; do
     "$wasm_opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --strip-debug --strip-producers \

@@ -18,7 +18,7 @@ use crate::json::{self, Value};
 use crate::model::*;
 use crate::pacing::{announced_limit, Outcome, Pacer};
 use crate::sign::{self, canonical_query, wire_path, QueryValue, SignInput};
-use crate::transport::{HttpRequest, HttpResponse, Transport};
+use crate::transport::{HttpRequest, HttpResponse, Method, Transport};
 use crate::validate::{self, validate_batch_request, validate_query, Issue};
 use futures_util::stream::{self, StreamExt};
 use serde::de::DeserializeOwned;
@@ -203,7 +203,7 @@ impl<T: Transport> Client<T> {
     /// Builds the request exactly as it goes on the wire, signed when the auth asks for it.
     pub fn build_request(
         &self,
-        method: &'static str,
+        method: Method,
         path: &str,
         query: &[(String, QueryValue)],
         body: Option<String>,
@@ -217,7 +217,7 @@ impl<T: Transport> Client<T> {
             Auth::AkSk(credentials) => {
                 let sdk_date = sign::sdk_date_from_unix(self.signing_now_ms() / 1000);
                 let signed = sign::sign(&SignInput {
-                    method,
+                    method: method.as_str(),
                     url: &format!("{}{path}", self.config.origin),
                     query,
                     headers: &headers,
@@ -282,13 +282,13 @@ impl<T: Transport> Client<T> {
     /// into `R`. Nothing returned carries the client's secrets.
     async fn call<R: DeserializeOwned>(
         &self,
-        method: &'static str,
+        method: Method,
         path: &str,
         query: &[(String, QueryValue)],
         body: Option<String>,
         signal: Option<&T::Signal>,
     ) -> Result<Answer<R>, Error> {
-        let policy = if method == "GET" { self.config.retry } else { RetryPolicy::OFF };
+        let policy = if method.is_read() { self.config.retry } else { RetryPolicy::OFF };
         let mut attempt = 1;
         let mut skew_corrected: Option<i64> = None;
         loop {
@@ -327,7 +327,7 @@ impl<T: Transport> Client<T> {
             };
             let backoff = policy.backoff(class == ReadRetry::Throttled);
             let delay = backoff.delay_with_hint_ms(attempt - 1, hint, &mut **self.rng.borrow_mut());
-            self.emit(ClientEvent::Retry { method, path: path.to_owned(), attempt, delay_ms: delay, status, code: error.code() });
+            self.emit(ClientEvent::Retry { method: method.as_str(), path: path.to_owned(), attempt, delay_ms: delay, status, code: error.code() });
             self.transport.sleep(delay).await;
             attempt += 1;
         }
@@ -399,15 +399,30 @@ impl<T: Transport> Client<T> {
     /// `PATCH /v1/{project_id}/app-servers/actions/batch-update-tsvi`. Reboots every listed
     /// server. Sent once, never retried.
     pub async fn batch_update_tsvi(&self, items: &[UpdateTsvi], signal: Option<&T::Signal>) -> Result<Answer<String>, Error> {
+        // Typed callers get the same rules as JS ones, from the one validator.
         let issues = validate_batch_request(&batch_value(items));
         if !issues.is_empty() {
             return Err(issues_to_error(issues));
         }
+        self.send_batch_update(items, signal).await
+    }
+
+    /// [`Client::batch_update_tsvi`] for an untyped body, `{"items": [{"id", "enable"}]}`, as
+    /// JS callers give it: validated once, here, and read into items once.
+    pub async fn batch_update_tsvi_body(&self, body: &Value, signal: Option<&T::Signal>) -> Result<Answer<String>, Error> {
+        let issues = validate_batch_request(body);
+        if !issues.is_empty() {
+            return Err(issues_to_error(issues));
+        }
+        self.send_batch_update(&batch_items(body), signal).await
+    }
+
+    /// Sends a batch that was validated: the items become the body's text once.
+    async fn send_batch_update(&self, items: &[UpdateTsvi], signal: Option<&T::Signal>) -> Result<Answer<String>, Error> {
         let body = json::to_string(&UpdateTsviReq { items: items.to_vec() })
             .map_err(|_| Error::validation("", "body.unserializable", "the request could not be written as JSON"))?;
-        let answer: Answer<BatchUpdateTsviResponse> = self
-            .call("PATCH", &self.project_path("app-servers/actions/batch-update-tsvi"), &[], Some(body), signal)
-            .await?;
+        let answer: Answer<BatchUpdateTsviResponse> =
+            self.call(Method::Patch, &self.project_path("app-servers/actions/batch-update-tsvi"), &[], Some(body), signal).await?;
         match answer.value.job_id {
             Some(job_id) if !job_id.is_empty() => Ok(Answer { value: job_id, request_id: answer.request_id }),
             // The servers may be rebooting already; the caller must treat this as ambiguous.
@@ -436,14 +451,14 @@ impl<T: Transport> Client<T> {
         let body = json::to_string(&request)
             .map_err(|_| Error::validation("", "body.unserializable", "the request could not be written as JSON"))?;
         let answer: Answer<Value> =
-            self.call("PATCH", &self.project_path("app-servers/actions/batch-maint"), &[], Some(body), signal).await?;
+            self.call(Method::Patch, &self.project_path("app-servers/actions/batch-maint"), &[], Some(body), signal).await?;
         Ok(Answer { value: (), request_id: answer.request_id })
     }
 
     /// `GET /v1/{project_id}/app-servers`, one page ([`ListServersResponse`]).
     pub async fn list_servers<R: DeserializeOwned>(&self, query: Option<&Value>, signal: Option<&T::Signal>) -> Result<Answer<R>, Error> {
         let pairs = validate_query(query, validate::LIST_SERVERS_QUERY).map_err(issues_to_error)?;
-        self.call("GET", &self.project_path("app-servers"), &to_query(pairs), None, signal).await
+        self.call(Method::Get, &self.project_path("app-servers"), &to_query(pairs), None, signal).await
     }
 
     /// Every server matching the filters: the first page at limit 100, then the other pages
@@ -472,7 +487,7 @@ impl<T: Transport> Client<T> {
             q.push(("limit".into(), QueryValue::Int(MAX_PAGE as i64)));
             q
         };
-        let first: Answer<Page<R>> = self.call("GET", &path, &page_query(0), None, signal).await?;
+        let first: Answer<Page<R>> = self.call(Method::Get, &path, &page_query(0), None, signal).await?;
         let total = first.value.count;
         let mut items = first.value.items;
         let mut seen: std::collections::HashSet<String> = items.iter().filter_map(R::server_id).collect();
@@ -487,7 +502,7 @@ impl<T: Transport> Client<T> {
             let q = page_query(offset);
             let path = &path;
             async move {
-                let page: Answer<Page<R>> = self.call("GET", path, &q, None, signal).await?;
+                let page: Answer<Page<R>> = self.call(Method::Get, path, &q, None, signal).await?;
                 Ok::<_, Error>((offset, page.value.items))
             }
         }))
@@ -515,27 +530,27 @@ impl<T: Transport> Client<T> {
     /// `GET /v1/{project_id}/app-servers/{server_id}` ([`AppServer`]).
     pub async fn show_server<R: DeserializeOwned>(&self, id: &str, signal: Option<&T::Signal>) -> Result<Answer<R>, Error> {
         check_path_id(id, "/id")?;
-        self.call("GET", &self.project_path(&format!("app-servers/{id}")), &[], None, signal).await
+        self.call(Method::Get, &self.project_path(&format!("app-servers/{id}")), &[], None, signal).await
     }
 
     /// `GET /v1/{project_id}/app-server-groups`, one page ([`ListServerGroupsResponse`]).
     pub async fn list_server_groups<R: DeserializeOwned>(&self, query: Option<&Value>, signal: Option<&T::Signal>) -> Result<Answer<R>, Error> {
         let pairs = validate_query(query, validate::LIST_SERVER_GROUPS_QUERY).map_err(issues_to_error)?;
-        self.call("GET", &self.project_path("app-server-groups"), &to_query(pairs), None, signal).await
+        self.call(Method::Get, &self.project_path("app-server-groups"), &to_query(pairs), None, signal).await
     }
 
     /// `GET /v1/{project_id}/app-server-groups/{server_group_id}`, the only call that returns
     /// the group's `ip_virtual` ([`ServerGroup`]).
     pub async fn show_server_group<R: DeserializeOwned>(&self, id: &str, signal: Option<&T::Signal>) -> Result<Answer<R>, Error> {
         check_path_id(id, "/id")?;
-        self.call("GET", &self.project_path(&format!("app-server-groups/{id}")), &[], None, signal).await
+        self.call(Method::Get, &self.project_path(&format!("app-server-groups/{id}")), &[], None, signal).await
     }
 
     /// `GET /v2/{project_id}/job/{job_id}`: the job detail ([`JobDetail`]; the v1 form is deprecated).
     pub async fn show_job<R: DeserializeOwned>(&self, job_id: &str, signal: Option<&T::Signal>) -> Result<Answer<R>, Error> {
         check_path_id(job_id, "/jobId")?;
         let path = format!("/v2/{}/job/{job_id}", self.config.project_id);
-        self.call("GET", &path, &[], None, signal).await
+        self.call(Method::Get, &path, &[], None, signal).await
     }
 
     /// `GET /v1/{project_id}/app-server-sub-jobs` ([`ListSubJobsResponse`]); `job_type` defaults
@@ -545,7 +560,7 @@ impl<T: Transport> Client<T> {
         if !pairs.iter().any(|(k, _)| k == "job_type") {
             pairs.insert(0, ("job_type".into(), JobType::UpdateServerTsvi.as_str().into()));
         }
-        self.call("GET", &self.project_path("app-server-sub-jobs"), &to_query(pairs), None, signal).await
+        self.call(Method::Get, &self.project_path("app-server-sub-jobs"), &to_query(pairs), None, signal).await
     }
 }
 

@@ -4,10 +4,10 @@
 //! sends one, and following it would carry the credentials and the body to another host.
 //! Bodies are read as a stream and given up past the request's `max_response_bytes`.
 
-use crate::bindings::field;
 use crate::error::{ApiError, Error};
-use crate::transport::{is_read_header, HttpRequest, HttpResponse, Transport};
-use gloo_net::http::{Method, RequestBuilder};
+use crate::js_value::field;
+use crate::transport::{is_read_header, HttpRequest, HttpResponse, Method, Transport};
+use gloo_net::http::{Method as GlooMethod, RequestBuilder};
 use js_sys::Function;
 use std::cell::Cell;
 use std::rc::Rc;
@@ -50,13 +50,14 @@ impl Drop for Deadline {
     }
 }
 
-fn method(name: &str) -> Method {
-    match name {
-        "GET" => Method::GET,
-        "POST" => Method::POST,
-        "PUT" => Method::PUT,
-        "DELETE" => Method::DELETE,
-        _ => Method::PATCH,
+/// Every method the client sends, spelled out: nothing falls back to another one.
+fn gloo_method(method: Method) -> GlooMethod {
+    match method {
+        Method::Get => GlooMethod::GET,
+        Method::Post => GlooMethod::POST,
+        Method::Put => GlooMethod::PUT,
+        Method::Patch => GlooMethod::PATCH,
+        Method::Delete => GlooMethod::DELETE,
     }
 }
 
@@ -142,7 +143,7 @@ impl Transport for FetchTransport {
         let _deadline = Deadline { timer, _on_timeout: on_timeout, caller };
 
         let mut builder = RequestBuilder::new(&request.url)
-            .method(method(request.method))
+            .method(gloo_method(request.method))
             .abort_signal(Some(&controller.signal()))
             .redirect(RequestRedirect::Manual);
         for (name, value) in &request.headers {

@@ -24,6 +24,8 @@ pub mod validate;
 mod bindings;
 #[cfg(target_arch = "wasm32")]
 mod fetch;
+#[cfg(target_arch = "wasm32")]
+mod js_value;
 
 pub use client::Client;
 pub use config::ClientConfig;

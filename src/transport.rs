@@ -7,9 +7,49 @@
 
 use crate::error::Error;
 
+/// The HTTP methods the client sends. An enum, so no transport has to guess what a string
+/// means: PATCH is the call that reboots servers, and nothing falls back to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    /// Reads are the only calls that may be sent again.
+    pub const fn is_read(self) -> bool {
+        matches!(self, Method::Get)
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Method {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpRequest {
-    pub method: &'static str,
+    pub method: Method,
     /// The full wire URL, query included.
     pub url: String,
     pub headers: Vec<(String, String)>,
@@ -60,4 +100,18 @@ pub trait Transport {
 
     /// Whether the caller has asked to stop.
     fn is_aborted(&self, signal: &Self::Signal) -> bool;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Method;
+
+    #[test]
+    fn every_method_has_its_own_name_and_only_get_is_a_read() {
+        let all = [Method::Get, Method::Post, Method::Put, Method::Patch, Method::Delete];
+        let names: Vec<_> = all.iter().map(|m| m.as_str()).collect();
+        assert_eq!(names, ["GET", "POST", "PUT", "PATCH", "DELETE"]);
+        assert_eq!(all.iter().filter(|m| m.is_read()).count(), 1);
+        assert!(Method::Get.is_read() && Method::Patch == "PATCH" && format!("{}", Method::Patch) == "PATCH");
+    }
 }

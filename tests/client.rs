@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use workspace_tsvi::config::{parse_client_config, ClientConfig};
 use workspace_tsvi::json::{self, Value};
 use workspace_tsvi::model::{AppServer, JobDetail, ListServersResponse, ListSubJobsResponse, ServerGroup, UpdateTsvi};
-use workspace_tsvi::transport::{HttpRequest, HttpResponse, Transport};
+use workspace_tsvi::transport::{HttpRequest, HttpResponse, Method, Transport};
 use workspace_tsvi::{Client, Error};
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
@@ -88,6 +88,28 @@ fn batch_update_sends_the_documented_request_and_returns_the_job() {
     assert_eq!(header(sent, "X-Auth-Token"), Some("tok"));
     assert_eq!(header(sent, "X-Project-Id"), Some(PROJECT));
     assert_eq!(header(sent, "Content-Type"), Some("application/json"));
+}
+
+#[test]
+fn an_untyped_batch_is_validated_once_in_the_core_and_sent_as_given() {
+    // What JS gives: checked by the core (every problem at once, nothing sent) ...
+    let transport = Scripted::default().reply(200, r#"{"job_id":"j-1"}"#);
+    let client = Client::new(config(r#"{"token":"tok"}"#), &transport);
+    let bad: Value = json::from_str(r#"{"items":[{"id":"srv-1","enable":"true"},{"id":"srv-1","enable":true,"x":1}]}"#).unwrap();
+    match block_on(client.batch_update_tsvi_body(&bad, None)) {
+        Err(Error::Validation(issues)) => {
+            let codes: Vec<_> = issues.iter().map(|i| (i.path.as_str(), i.code)).collect();
+            assert_eq!(codes, [("/items/0/enable", "enable.not_boolean"), ("/items/1/x", "item.unknown_field"), ("/items/1/id", "id.duplicate")]);
+        }
+        other => panic!("expected a ValidationError, got {other:?}"),
+    }
+    assert!(transport.sent.borrow().is_empty(), "nothing is sent");
+    // ... and a good one becomes exactly the documented body.
+    let good: Value = json::from_str(r#"{"items":[{"id":"srv-1","enable":false},{"id":"srv-2","enable":true}]}"#).unwrap();
+    assert_eq!(block_on(client.batch_update_tsvi_body(&good, None)).unwrap().value, "j-1");
+    let sent = &transport.sent.borrow()[0];
+    assert_eq!(sent.method, Method::Patch);
+    assert_eq!(sent.body.as_deref(), Some(r#"{"items":[{"id":"srv-1","enable":false},{"id":"srv-2","enable":true}]}"#));
 }
 
 #[test]

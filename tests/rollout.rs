@@ -13,7 +13,7 @@ use workspace_tsvi::model::{IpVirtual, VmStatus};
 use workspace_tsvi::rollout::plan::{parse_options, plan_rollout, GroupState, Plan, ServerState};
 use workspace_tsvi::rollout::report::{Outcome, Reason, Report, RunStatus};
 use workspace_tsvi::rollout::retry::Backoff;
-use workspace_tsvi::rollout::run::{resume_rollout, run_rollout, Event, Hooks, RunOptions};
+use workspace_tsvi::rollout::run::{resume_rollout, run_rollout, Event, Hook, Hooks, RunOptions};
 use workspace_tsvi::transport::{HttpRequest, HttpResponse, Transport};
 use workspace_tsvi::{Client, Error};
 
@@ -344,9 +344,12 @@ fn fast() -> RunOptions {
 
 fn run(service: &Service, plan: &Plan) -> (Report, Vec<Event>) {
     let events = RefCell::new(Vec::new());
-    let on_event = |e: &Event| events.borrow_mut().push(e.clone());
+    let on_event = |e: &Event| {
+        events.borrow_mut().push(e.clone());
+        Ok(())
+    };
     let client = client(service);
-    let report = block_on(run_rollout(&client, plan, fast(), Some(&()), Hooks { on_event: &on_event, on_report: &|_| {} }));
+    let report = block_on(run_rollout(&client, plan, fast(), Some(&()), Hooks { on_event: &on_event, on_report: &|_| Ok(()) }));
     (report, events.into_inner())
 }
 
@@ -499,7 +502,7 @@ fn a_halted_run_resumes_without_counting_the_old_failures_again() {
     let (halted, _) = run(&service, &plan);
     assert_eq!(halted.status, RunStatus::Halted);
     let client = client(&service);
-    let resumed = block_on(resume_rollout(&client, halted, fast(), Some(&()), Hooks { on_event: &|_| {}, on_report: &|_| {} }));
+    let resumed = block_on(resume_rollout(&client, halted, fast(), Some(&()), Hooks { on_event: &|_| Ok(()), on_report: &|_| Ok(()) }));
     assert_eq!(resumed.status, RunStatus::Completed);
     assert_eq!((resumed.counts.succeeded, resumed.counts.failed), (9, 3));
     assert_applied_once(&service);
@@ -553,11 +556,41 @@ fn an_abort_gives_a_complete_report_and_the_resume_finishes_without_duplicates()
     service.abort_after.set(None);
     let stored: Report = json::from_str(&json::to_string(&report).unwrap()).unwrap();
     let client = client(&service);
-    let resumed = block_on(resume_rollout(&client, stored, fast(), Some(&()), Hooks { on_event: &|_| {}, on_report: &|_| {} }));
+    let resumed = block_on(resume_rollout(&client, stored, fast(), Some(&()), Hooks { on_event: &|_| Ok(()), on_report: &|_| Ok(()) }));
     assert_eq!(resumed.status, RunStatus::Completed);
     assert_eq!(resumed.counts.succeeded, 40);
     assert_applied_once(&service);
     assert_eq!(service.applied.borrow().len(), 40);
+}
+
+#[test]
+fn a_hook_that_fails_is_an_event_and_a_note_and_the_run_goes_on() {
+    let service = Service::with_servers(&[("g1", 8, 0)]);
+    let plan = plan_for(&service, r#"{"maxUnavailable":"50%"}"#);
+    let events = RefCell::new(Vec::new());
+    let on_event = |e: &Event| {
+        events.borrow_mut().push(e.clone());
+        Ok(())
+    };
+    let on_report = |_: &Report| Err("QuotaExceededError: the storage is full".to_string());
+    let report = block_on(run_rollout(&client(&service), &plan, fast(), Some(&()), Hooks { on_event: &on_event, on_report: &on_report }));
+    assert_eq!(report.counts.succeeded, 8);
+    let failures: Vec<_> =
+        events.borrow().iter().filter(|e| matches!(e, Event::HookFailed { hook: Hook::OnReport, .. })).cloned().collect();
+    assert!(failures.len() > 1, "every failed save is told");
+    assert!(matches!(&failures[0], Event::HookFailed { message, .. } if message == "QuotaExceededError: the storage is full"));
+    let notes: Vec<_> = report.notes.iter().filter(|n| n.starts_with("onReport failed: QuotaExceededError")).collect();
+    assert_eq!(notes.len(), 1, "noted once: {:?}", report.notes);
+    assert_applied_once(&service);
+
+    // A throwing onEvent: the run finishes, the report says so.
+    let service = Service::with_servers(&[("g1", 4, 0)]);
+    let plan = plan_for(&service, r#"{"maxUnavailable":"50%"}"#);
+    let client = client(&service);
+    let report =
+        block_on(run_rollout(&client, &plan, fast(), Some(&()), Hooks { on_event: &|_| Err("boom".into()), on_report: &|_| Ok(()) }));
+    assert_eq!(report.counts.succeeded, 4);
+    assert!(report.notes.iter().any(|n| n.starts_with("onEvent failed: boom")), "{:?}", report.notes);
 }
 
 #[test]
@@ -570,16 +603,17 @@ fn a_resume_after_a_reload_follows_jobs_in_flight_and_never_resends_them() {
         if saved.borrow().is_none() && r.counts.in_progress > 0 {
             *saved.borrow_mut() = Some(r.clone());
         }
+        Ok(())
     };
     service.abort_after.set(Some(1));
     let client = client(&service);
-    let _ = block_on(run_rollout(&client, &plan, fast(), Some(&()), Hooks { on_event: &|_| {}, on_report: &on_report }));
+    let _ = block_on(run_rollout(&client, &plan, fast(), Some(&()), Hooks { on_event: &|_| Ok(()), on_report: &on_report }));
     let snapshot = saved.into_inner().expect("a report was saved mid-run");
     assert_eq!(snapshot.counts.in_progress, 4);
 
     service.aborted.set(false);
     service.abort_after.set(None);
-    let resumed = block_on(resume_rollout(&client, snapshot, fast(), Some(&()), Hooks { on_event: &|_| {}, on_report: &|_| {} }));
+    let resumed = block_on(resume_rollout(&client, snapshot, fast(), Some(&()), Hooks { on_event: &|_| Ok(()), on_report: &|_| Ok(()) }));
     assert_eq!(resumed.counts.succeeded, 8);
     assert_applied_once(&service);
 }
@@ -597,7 +631,7 @@ fn unknown_servers_are_rechecked_before_a_resume_sends_anything() {
         s.attempts = 1;
     }
     let client = client(&service);
-    let resumed = block_on(resume_rollout(&client, report, fast(), Some(&()), Hooks { on_event: &|_| {}, on_report: &|_| {} }));
+    let resumed = block_on(resume_rollout(&client, report, fast(), Some(&()), Hooks { on_event: &|_| Ok(()), on_report: &|_| Ok(()) }));
     assert_eq!(resumed.counts.succeeded, 2);
     assert_eq!(resumed.server("g1-00").unwrap().job_id.as_deref(), Some(job.as_str()));
     assert_applied_once(&service);
@@ -652,8 +686,9 @@ fn run_keeping_reports(service: &Service, start: Start) -> Option<Report> {
             let stored: Report = json::from_str(&json::to_string(r).unwrap()).unwrap();
             *service.saved.borrow_mut() = Some(stored);
         }
+        Ok(())
     };
-    let hooks = Hooks { on_event: &|_| {}, on_report: &on_report };
+    let hooks = Hooks { on_event: &|_| Ok(()), on_report: &on_report };
     // Waiting costs no real time here, so one poll runs until the end or the crash.
     match start {
         Start::Fresh(plan) => run_rollout(&client, plan, fast(), Some(&()), hooks).now_or_never(),

@@ -37,36 +37,33 @@ export function initReview(app) {
   let seq = 0;
   let note = "";
 
-  /** A count stays a number; anything else (such as "25%") goes to the engine as typed. */
-  const limit = (text) => (/^\d+$/.test(text.trim()) ? Number(text.trim()) : text.trim());
+  /**
+   * The options as typed: whole numbers become numbers, anything else goes to the engine as
+   * typed (such as "25%"), and an empty field is left to the engine's default. The ranges are
+   * the engine's own (parse_options): planRollout refuses what is out of range, and its
+   * errors are shown at their paths.
+   */
+  const typed = (text) => {
+    const t = text.trim();
+    return t === "" ? undefined : /^-?\d+(\.\d+)?$/.test(t) ? Number(t) : t;
+  };
 
   function readOptions() {
-    const issues = [];
-    const whole = (input, path, min, max) => {
-      const text = input.value.trim();
-      const n = Number(text);
-      if (text === "" || !Number.isInteger(n) || n < min || n > max) {
-        issues.push({ path, code: "option.out_of_range", message: `Enter a whole number from ${min} to ${max}.` });
-        return undefined;
-      }
-      return n;
-    };
     const options = {
-      maxUnavailable: limit(inputs.maxUnavailable.value),
-      concurrency: whole(inputs.concurrency, "/concurrency", 1, 50),
-      batchSize: whole(inputs.batchSize, "/batchSize", 1, 20),
+      maxUnavailable: typed(inputs.maxUnavailable.value) ?? "",
+      concurrency: typed(inputs.concurrency.value),
+      batchSize: typed(inputs.batchSize.value),
       includeBusy: inputs.includeBusy.checked,
       includeMaintained: inputs.includeMaintained.checked,
       drain: inputs.drain.checked,
     };
-    if (options.maxUnavailable === "") issues.push({ path: "/maxUnavailable", code: "limit.invalid", message: "Enter a count such as 5 or a share such as 25%." });
     if (options.drain) {
-      const minutes = whole(inputs.drainMinutes, "/drainTimeoutMs", 0, 1440);
-      if (minutes !== undefined) options.drainTimeoutMs = minutes * 60_000;
+      const minutes = typed(inputs.drainMinutes.value);
+      options.drainTimeoutMs = typeof minutes === "number" ? minutes * 60_000 : minutes;
     }
-    const halt = inputs.haltAfterFailures.value.trim();
-    if (halt !== "") options.haltAfterFailures = limit(halt);
-    return { options, issues };
+    const halt = typed(inputs.haltAfterFailures.value);
+    if (halt !== undefined) options.haltAfterFailures = halt;
+    return options;
   }
 
   function resetAck() {
@@ -92,15 +89,7 @@ export function initReview(app) {
     const mySeq = ++seq;
     clearFieldErrors(form);
     clear($("#options-error"));
-    const { options, issues } = readOptions();
-    if (issues.length) {
-      showFieldErrors(issues, fieldFor);
-      plan = null;
-      status.textContent = "Fix the options to see the plan.";
-      planHost.classList.add("stale");
-      updateSubmit();
-      return;
-    }
+    const options = readOptions();
     planning = true;
     updateSubmit();
     status.replaceChildren(h("span", { class: "spinner", "aria-hidden": "true" }), " Planning…");
@@ -120,6 +109,7 @@ export function initReview(app) {
       status.textContent = "";
       planHost.classList.remove("stale");
       if (error?.name === "ValidationError") {
+        status.textContent = "Fix the options to see the plan.";
         const rest = showFieldErrors(error.errors ?? [], fieldFor);
         if (rest.length) $("#options-error").append(errorBox({ ...error, name: "ValidationError", errors: rest }, { context: "Planning" }));
         planHost.replaceChildren();

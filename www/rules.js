@@ -1,41 +1,28 @@
-// Which servers can be updated now: the same rules as the rollout planner (src/rollout/plan.rs,
-// `skip_reason`), so the table and the plan agree. The plan stays the authority: it is made
-// again from these servers, and the run checks each server again before sending it.
-
-/** task_status values that only record how the last task ended: the server is not busy. */
-const FINISHED_TASKS = new Set([
-  "null", "updating_tsvi_failed", "rebuild_fail", "delete_failed", "migrate_failed",
-  "install_app_failed", "upgrad_access_agent_fail", "upgrad_access_agent_success",
-]);
-
-export function hasRunningJob(s) {
-  if (s.job_status === "WAITING" || s.job_status === "RUNNING") return true;
-  const task = s.task_status;
-  return typeof task === "string" && task !== "" && !FINISHED_TASKS.has(task);
-}
+// Words and labels of the page. Which servers can be updated now is the rollout engine's own
+// rule (the package's `blockReason`, the planner's `skip_reason`), so the table and the plan
+// cannot disagree; the run still checks each server again before sending it.
 
 /**
- * Why the server cannot be updated now: `{ reason, label, detail }`, or null when it can.
- * `reason` is the planner's word (job_running, maintenance, state). Sessions do not block:
- * the review decides about busy servers.
+ * Why the server cannot be updated now, as the engine decides it: `{ reason, label, detail }`,
+ * or null when it can. Sessions do not block here: the review decides about busy servers.
+ * `pkg` is the package's web build.
  */
-export function blockReason(s, { includeMaintained = false } = {}) {
-  if (hasRunningJob(s)) {
-    const jobRunning = s.job_status === "WAITING" || s.job_status === "RUNNING";
-    const detail = jobRunning
-      ? `job ${s.job_id ?? "?"}${s.job_type ? ` (${s.job_type})` : ""} is ${s.job_status}`
-      : `task ${s.task_status} is in progress`;
-    return { reason: "job_running", label: jobRunning ? "Job running" : "Task running", detail };
+export function blockReason(pkg, s, { includeMaintained = false } = {}) {
+  let block;
+  try {
+    block = pkg.blockReason(s, { includeBusy: true, includeMaintained });
+  } catch (error) {
+    return { reason: "state", label: "Unreadable", detail: error?.errors?.[0]?.message ?? String(error) };
   }
-  if (s.maintain_status === true && !includeMaintained) {
-    return { reason: "maintenance", label: "In maintenance", detail: "already in maintenance mode" };
-  }
-  if (s.status === "FREEZE") return { reason: "state", label: "Frozen", detail: "the server is frozen" };
-  if (s.vm_status !== "ACTIVE" && s.vm_status !== "SHUTOFF") {
-    const vm = s.vm_status ?? "unknown";
-    return { reason: "state", label: `VM ${vm}`, detail: s.vm_status ? `vm_status ${vm} cannot be rebooted now` : "vm_status is unknown" };
-  }
-  return null;
+  return block && { ...block, label: blockLabel(block.reason, s) };
+}
+
+/** A short label for the table's pill; the engine's detail says the rest. */
+function blockLabel(reason, s) {
+  if (reason === "job_running") return s.job_status === "WAITING" || s.job_status === "RUNNING" ? "Job running" : "Task running";
+  if (reason === "maintenance") return "In maintenance";
+  if (reason === "state") return s.status === "FREEZE" ? "Frozen" : `VM ${s.vm_status ?? "unknown"}`;
+  return reasonText(reason);
 }
 
 /** Words of the rollout engine (skip reasons, failure reasons) in plain English. */

@@ -122,7 +122,7 @@ export function initServers(app) {
   const textCache = new WeakMap();
 
   const blocked = (s) => {
-    if (!blockCache.has(s)) blockCache.set(s, blockReason(s));
+    if (!blockCache.has(s)) blockCache.set(s, blockReason(app.pkg, s));
     return blockCache.get(s);
   };
   const selectable = (s) => allowBlocked.checked || !blocked(s);

@@ -1,13 +1,3 @@
 // Node ESM entry: the CommonJS build loads its .wasm synchronously, so no init is needed.
-import { createRequire } from "node:module";
-
-const wasm = createRequire(import.meta.url)("./workspace_tsvi.cjs");
-
-export const {
-  Client,
-  validateBatchRequest,
-  validateClientConfig,
-  planBatches,
-  signRequest,
-  reportToCsv,
-} = wasm;
+// Node reads the CommonJS build's named exports itself, so no export list is kept here.
+export * from "./workspace_tsvi.cjs";

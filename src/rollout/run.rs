@@ -82,12 +82,34 @@ pub enum Event {
     Halted { reason: String },
     Aborted,
     RunDone { status: RunStatus, succeeded: usize, failed: usize, skipped: usize, unknown: usize },
+    /// A caller's hook failed (it threw); the run goes on. A failed `onReport` means the saved
+    /// report may be stale, so the run may not be resumable from it.
+    HookFailed { hook: Hook, message: String },
 }
 
-/// The caller's hooks: every event, and the report after each change worth saving.
+/// The caller's hooks, by the names the caller gave them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Hook {
+    #[serde(rename = "onEvent")]
+    OnEvent,
+    #[serde(rename = "onReport")]
+    OnReport,
+}
+
+impl Hook {
+    const fn name(self) -> &'static str {
+        match self {
+            Hook::OnEvent => "onEvent",
+            Hook::OnReport => "onReport",
+        }
+    }
+}
+
+/// The caller's hooks: every event, and the report after each change worth saving. A hook
+/// that fails says why; the run records it (an event and a note) and goes on.
 pub struct Hooks<'a> {
-    pub on_event: &'a dyn Fn(&Event),
-    pub on_report: &'a dyn Fn(&Report),
+    pub on_event: &'a dyn Fn(&Event) -> Result<(), String>,
+    pub on_report: &'a dyn Fn(&Report) -> Result<(), String>,
 }
 
 struct Runner<'a, T: Transport> {
@@ -99,6 +121,8 @@ struct Runner<'a, T: Transport> {
     report: RefCell<Report>,
     /// Failures from before a resume, which `haltAfterFailures` does not count again.
     failed_before: usize,
+    /// The hooks that have failed in this run (each is noted once in the report).
+    failed_hooks: RefCell<Vec<Hook>>,
 }
 
 /// Runs a fresh plan.
@@ -140,6 +164,7 @@ async fn execute<T: Transport>(client: &Client<T>, report: Report, options: RunO
         signal,
         hooks,
         report: RefCell::new(report),
+        failed_hooks: RefCell::new(Vec::new()),
     };
     runner.run().await;
     runner.report.into_inner()
@@ -151,13 +176,37 @@ fn now<T: Transport>(client: &Client<T>) -> u64 {
 
 impl<'a, T: Transport> Runner<'a, T> {
     fn emit(&self, event: Event) {
-        (self.hooks.on_event)(&event);
+        if let Err(message) = (self.hooks.on_event)(&event) {
+            self.hook_failed(Hook::OnEvent, message);
+        }
     }
 
     fn save(&self) {
-        let mut report = self.report.borrow_mut();
-        report.recount();
-        (self.hooks.on_report)(&report);
+        let saved = {
+            let mut report = self.report.borrow_mut();
+            report.recount();
+            (self.hooks.on_report)(&report)
+        };
+        if let Err(message) = saved {
+            self.hook_failed(Hook::OnReport, message);
+        }
+    }
+
+    /// A hook threw: noted in the report the first time, told as an event (to a failing
+    /// `onEvent` only the first time, and never through `emit`, so it cannot recurse).
+    fn hook_failed(&self, hook: Hook, message: String) {
+        let first = !self.failed_hooks.borrow().contains(&hook);
+        if first {
+            self.failed_hooks.borrow_mut().push(hook);
+            let consequence = match hook {
+                Hook::OnReport => "the saved report may be behind this one, so the run may not resume from it",
+                Hook::OnEvent => "later events may be missing",
+            };
+            self.report.borrow_mut().notes.push(format!("{} failed: {message}; {consequence}", hook.name()));
+        }
+        if first || hook == Hook::OnReport {
+            let _ = (self.hooks.on_event)(&Event::HookFailed { hook, message });
+        }
     }
 
     fn aborted(&self) -> bool {

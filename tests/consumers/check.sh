@@ -38,9 +38,21 @@ const { planBatches, Client } = require("workspace-tsvi/client");
 if (planBatches(["a", "b", "a"]).duplicates.length !== 1) throw new Error("lean CommonJS require failed");
 if (Client.prototype.runRollout) throw new Error("the lean CommonJS build has the rollout engine");
 '
-# The TypeScript declarations of both entries, as a strict NodeNext project sees them.
+# The TypeScript declarations of both entries, as strict projects see them: target ES2022 with its default
+# libs (no esnext), library checks on, NodeNext and Bundler resolution, with and without
+# @types/node (taken from the repository's dev dependencies).
 cp "$root/tests/consumers/types.ts" "$root/tests/consumers/client-types.ts" .
-"$root/node_modules/.bin/tsc" --noEmit --strict --target esnext --lib esnext,dom \
-  --module nodenext --moduleResolution nodenext types.ts client-types.ts
+checks=0
+for resolution in NodeNext Bundler; do
+  module=$([ "$resolution" = Bundler ] && echo ESNext || echo NodeNext)
+  for types in '[]' '["node"]'; do
+    cat > tsconfig.json <<EOF
+{ "compilerOptions": { "strict": true, "target": "ES2022", "module": "$module", "moduleResolution": "$resolution",
+  "skipLibCheck": false, "noEmit": true, "typeRoots": ["$root/node_modules/@types"], "types": $types }, "files": ["types.ts", "client-types.ts"] }
+EOF
+    "$root/node_modules/.bin/tsc" -p tsconfig.json
+    checks=$((checks + 1))
+  done
+done
 
-echo "consumers: 5 passed, 0 failed"
+echo "consumers: $((4 + checks)) passed, 0 failed"

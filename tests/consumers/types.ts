@@ -1,7 +1,7 @@
 // Compiled with `tsc --noEmit --strict` against the packed package: the declarations users get
 // must describe the API as it is.
-import { Client, planBatches, reportToCsv, signRequest, validateBatchRequest } from "workspace-tsvi";
-import type { Plan, Report, RolloutEvent, AppServer, ServerGroup } from "workspace-tsvi";
+import { Client, blockReason, planBatches, reportToCsv, signRequest, validateBatchRequest } from "workspace-tsvi";
+import type { Plan, Report, RolloutEvent, AppServer, ServerGroup, BlockReason } from "workspace-tsvi";
 
 export async function example(): Promise<string> {
   const client = new Client({ region: "cn-north-4", projectId: "0123456789abcdef0123456789abcdef", auth: { token: "t" } });
@@ -14,10 +14,19 @@ export async function example(): Promise<string> {
   const all = await client.listAllServers(undefined, { concurrency: 4, onProgress: (loaded: number, total: number) => void [loaded, total] });
   const plan: Plan = await client.planRollout(all.items, { maxUnavailable: "25%", drain: true });
   const events: RolloutEvent[] = [];
-  const report: Report = await client.runRollout(plan, { onEvent: (e) => events.push(e), pollIntervalMs: 2000 });
+  const jobs: string[] = [];
+  const report: Report = await client.runRollout(plan, {
+    onEvent: (e) => {
+      events.push(e);
+      // The union is told apart by `type`: job_id is a string on this variant only.
+      if (e.type === "batch_submitted") jobs.push(e.job_id);
+    },
+    pollIntervalMs: 2000,
+  });
+  const block: BlockReason | null = blockReason(all.items[0], { includeBusy: true });
   const again: Report = await client.resumeRollout(report);
   const checked: boolean = validateBatchRequest({ items: [] }).ok;
   const batches: string[][] = planBatches(["a", "b"]).batches;
   const signed = signRequest({ method: "GET", url: "https://h/x", ak: "a", sk: "s", query: [["k", [1, 2]]] });
-  return [job.status, again.status, checked, batches.length, signed.signature, reportToCsv(report)].join();
+  return [job.status, again.status, checked, batches.length, signed.signature, reportToCsv(report), jobs.length, block?.reason].join();
 }

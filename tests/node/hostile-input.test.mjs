@@ -11,7 +11,7 @@ import net from "node:net";
 import * as tsvi from "workspace-tsvi";
 import { startStub, reply as replyOnce } from "./stub.mjs";
 
-const { Client, validateBatchRequest, validateClientConfig, planBatches, signRequest, reportToCsv } = tsvi;
+const { Client, validateBatchRequest, validateClientConfig, planBatches, signRequest, reportToCsv, blockReason } = tsvi;
 const PROJECT = "0123456789abcdef0123456789abcdef";
 const THROWING_CALLS = Number(process.env.THROWING_CALLS ?? 100_000);
 const FUZZ_CASES = Number(process.env.FUZZ_JS_CASES ?? 50_000);
@@ -151,6 +151,7 @@ const EXPORTS = [
     ],
   },
   { name: "reportToCsv", calls: [(h) => reportToCsv(h)] },
+  { name: "blockReason", calls: [(h) => blockReason(h), opt((h) => blockReason({ id: "srv-1" }, h))] },
   { name: "new Client", calls: [(h) => new Client(h), (h) => new Client({ endpoint: "https://h", projectId: PROJECT, auth: h })] },
   { name: "batchUpdateTsvi", calls: [(h) => client.batchUpdateTsvi(h), opt((h) => client.batchUpdateTsvi([{ id: "a", enable: true }], h))] },
   {

@@ -1,0 +1,668 @@
+//! Every conversion between JS values and Rust ones, in one place: the catching readers of a
+//! caller's input ([`InputReader`] into a [`Value`], [`SafeReader`] into a typed value), the
+//! readers of options, and what goes back to JS (values, answers and errors).
+
+use crate::error::Error;
+use crate::js_value::{field, serializer};
+use crate::json::Value;
+use crate::model::ServerRecord;
+use crate::sign::QueryValue;
+use crate::validate::{self, Issue};
+use js_sys::{Function, Object, Reflect, Uint8Array};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::AbortSignal;
+
+/// An answer exactly as the host's `JSON.parse` read it: JS gets every field the service sent,
+/// unknown ones included, and the wasm carries no code to read what it only passes on.
+pub(super) struct Raw(pub(super) JsValue);
+
+impl<'de> Deserialize<'de> for Raw {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        serde_wasm_bindgen::preserve::deserialize(deserializer).map(Raw)
+    }
+}
+
+impl Serialize for Raw {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serde_wasm_bindgen::preserve::serialize(&self.0, serializer)
+    }
+}
+
+impl ServerRecord for Raw {
+    fn server_id(&self) -> Option<String> {
+        field(&self.0, "id").and_then(|id| id.as_string())
+    }
+}
+
+// Named JS types for optional parameters, so the declarations say `options?: CallOptions`.
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(typescript_type = "CallOptions")]
+    pub type CallOptionsArg;
+    #[wasm_bindgen(typescript_type = "ClientOptions")]
+    pub type ClientOptionsArg;
+    #[wasm_bindgen(typescript_type = "ListServersQuery")]
+    pub type ListServersQueryArg;
+    #[wasm_bindgen(typescript_type = "ListAllOptions")]
+    pub type ListAllOptionsArg;
+    #[wasm_bindgen(typescript_type = "ListServerGroupsQuery")]
+    pub type ListServerGroupsQueryArg;
+    #[wasm_bindgen(typescript_type = "ListSubJobsQuery")]
+    pub type ListSubJobsQueryArg;
+    #[cfg(feature = "rollout")]
+    #[wasm_bindgen(typescript_type = "RolloutOptions")]
+    pub type RolloutOptionsArg;
+    #[cfg(feature = "rollout")]
+    #[wasm_bindgen(typescript_type = "RunOptions")]
+    pub type RunOptionsArg;
+    #[wasm_bindgen(typescript_type = "PlanBatchesOptions")]
+    pub type PlanBatchesOptionsArg;
+}
+
+/// An optional argument as a plain value (`undefined` when left out).
+pub(super) fn arg<T: Into<JsValue>>(value: Option<T>) -> JsValue {
+    value.map(Into::into).unwrap_or(JsValue::UNDEFINED)
+}
+
+pub(super) fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
+    // Our own types always serialize; undefined would only hide a bug, never a secret.
+    value.serialize(&serializer()).unwrap_or(JsValue::UNDEFINED)
+}
+
+pub(super) fn set(target: &JsValue, key: &str, value: impl Into<JsValue>) {
+    let _ = Reflect::set(target, &JsValue::from_str(key), &value.into());
+}
+
+/// An `Error` with `name`, `code` and the fields of its kind.
+pub(super) fn js_error(error: Error) -> JsValue {
+    let js = js_sys::Error::new(&error.to_string());
+    js.set_name(error.name());
+    let value: JsValue = js.into();
+    set(&value, "code", error.code());
+    match error {
+        Error::Validation(issues) => set(&value, "errors", to_js(&issues)),
+        Error::Api(api) => {
+            set(&value, "status", api.status);
+            set(&value, "error_code", api.error_code);
+            set(&value, "error_msg", api.error_msg);
+            set(&value, "request_id", api.request_id.map(JsValue::from).unwrap_or(JsValue::NULL));
+            if let Some(body) = api.body {
+                set(&value, "body", body);
+            }
+            if let Some(ms) = api.retry_after_ms {
+                set(&value, "retryAfterMs", ms);
+            }
+            if let Some(message) = api.encoded_authorization_message {
+                set(&value, "encoded_authorization_message", message);
+            }
+            if let Some(ms) = api.clock_skew_ms {
+                set(&value, "clockSkewMs", ms as f64);
+            }
+        }
+        Error::Timeout { timeout_ms } => set(&value, "timeoutMs", timeout_ms),
+        Error::Network { sent, .. } => set(&value, "sent", sent),
+        Error::Aborted => {}
+    }
+    value
+}
+
+pub(super) fn invalid(path: &str, code: &'static str, message: &str) -> JsValue {
+    js_error(Error::validation(path, code, message))
+}
+
+// Input conversion. A JS exception that unwinds through wasm frames (an import not marked
+// `catch`) leaves the shadow stack pointer and the JS value slots of those frames behind, and
+// serde-wasm-bindgen's `from_value` reads objects through such imports (`Object.entries`, an
+// indexing getter, `in`, `TypedArray.prototype.length`). A few thousand throwing getters,
+// proxy traps or `Object.create(new Uint8Array(1))` inputs used to exhaust the stack and trap
+// every later call. So every read of a caller's value goes through an import marked `catch`
+// (the throw comes back as an `Err`, everything is dropped normally) or through a `typeof` or
+// `instanceof` check, which cannot throw; the data is copied into a [`Value`] first, and typed
+// inputs are read from a plain copy of it.
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
+    fn checked_is_array(value: &JsValue) -> Result<bool, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = keys)]
+    fn checked_keys(value: &JsValue) -> Result<js_sys::Array, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = getOwnPropertyNames)]
+    fn checked_own_names(value: &JsValue) -> Result<js_sys::Array, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ArrayBuffer, js_name = isView)]
+    fn checked_is_view(value: &JsValue) -> Result<bool, JsValue>;
+    /// A fresh `Uint8Array` copied from a real typed array through its internal slots, so
+    /// no getter of the caller's object runs.
+    #[wasm_bindgen(js_name = Uint8Array)]
+    type ByteCopy;
+    #[wasm_bindgen(catch, constructor, js_class = "Uint8Array")]
+    fn copy_of(source: &JsValue) -> Result<ByteCopy, JsValue>;
+}
+
+/// How deep input data may nest: the same bound as JSON read from the service.
+pub(crate) const MAX_INPUT_DEPTH: usize = crate::json::MAX_DEPTH;
+/// How many values one input may hold (a listing of 100,000 servers holds about 3 million).
+pub(crate) const MAX_INPUT_VALUES: usize = 10_000_000;
+
+/// Copies a caller's value into a [`Value`], refusing what JSON cannot hold and what throws.
+struct InputReader {
+    /// Values still allowed.
+    budget: usize,
+    /// The JSON pointer segments down to the value being read, for the error's path.
+    segments: Vec<String>,
+}
+
+impl InputReader {
+    fn refuse(&self, base: &str, code: &'static str, message: &str) -> Issue {
+        let path = self.segments.iter().fold(base.to_owned(), |path, segment| validate::pointer(&path, segment));
+        Issue::new(path, code, message)
+    }
+
+    fn read(&mut self, value: &JsValue, base: &str) -> Result<Value, Issue> {
+        if self.budget == 0 {
+            return Err(self.refuse(base, "value.too_large", "holds too many values"));
+        }
+        self.budget -= 1;
+        if value.is_undefined() || value.is_null() {
+            return Ok(Value::Null);
+        }
+        if let Some(b) = value.as_bool() {
+            return Ok(Value::Bool(b));
+        }
+        if let Some(n) = value.as_f64() {
+            return Ok(Value::Number(n));
+        }
+        if let Some(s) = value.as_string() {
+            return Ok(Value::String(s));
+        }
+        if value.is_bigint() {
+            return Err(self.refuse(base, "value.bigint", "a BigInt is not JSON data; pass a number or a string"));
+        }
+        if !value.is_object() {
+            // Symbols and functions.
+            return Err(self.refuse(base, "value.not_json", "must be plain JSON-like data"));
+        }
+        if self.segments.len() >= MAX_INPUT_DEPTH {
+            return Err(self.refuse(base, "value.too_deep", "nests deeper than 128 levels (or refers to itself)"));
+        }
+        let unreadable = |reader: &Self| reader.refuse(base, "value.unreadable", "reading it threw (a getter or a proxy)");
+        if checked_is_array(value).map_err(|_| unreadable(self))? {
+            let length = Reflect::get(value, &JsValue::from_str("length")).map_err(|_| unreadable(self))?;
+            let length = match length.as_f64() {
+                Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= self.budget as f64 => n as u32,
+                _ => return Err(self.refuse(base, "value.too_large", "holds too many values")),
+            };
+            let mut items = Vec::new();
+            for index in 0..length {
+                self.segments.push(index.to_string());
+                let item = Reflect::get_u32(value, index).map_err(|_| unreadable(self));
+                let item = item.and_then(|item| self.read(&item, base));
+                self.segments.pop();
+                items.push(item?);
+            }
+            return Ok(Value::Array(items));
+        }
+        // Typed arrays, Maps, Sets, String objects and whatever else iterates are not plain
+        // data; neither is an object whose prototype is one of them.
+        let iterable = Reflect::has(value, &js_sys::Symbol::iterator()).map_err(|_| unreadable(self))?;
+        if iterable || value.is_instance_of::<js_sys::ArrayBuffer>() || checked_is_view(value).unwrap_or(true) {
+            return Err(self.refuse(
+                base,
+                "value.not_json",
+                "must be plain JSON-like data (objects, arrays, strings, numbers, booleans, null)",
+            ));
+        }
+        let keys = checked_keys(value).map_err(|_| unreadable(self))?;
+        let mut fields = Vec::with_capacity(keys.length() as usize);
+        for key in keys.iter() {
+            let name = key.as_string().unwrap_or_default();
+            self.segments.push(name.clone());
+            let field = Reflect::get(value, &key).map_err(|_| unreadable(self));
+            let field = field.and_then(|field| self.read(&field, base));
+            self.segments.pop();
+            fields.push((name, field?));
+        }
+        Ok(Value::Object(fields))
+    }
+}
+
+/// Reads any JS value as JSON-like data. Functions, symbols, BigInts, typed arrays, values
+/// that throw when read, and data nested deeper than [`MAX_INPUT_DEPTH`] are refused with a
+/// `ValidationError` whose path points at the value.
+pub(super) fn read_value(value: JsValue, path: &str) -> Result<Value, JsValue> {
+    read_plain(&value, path).map_err(|issue| js_error(Error::Validation(vec![issue])))
+}
+
+/// [`read_value`] with the problem as an [`Issue`].
+pub(super) fn read_plain(value: &JsValue, path: &str) -> Result<Value, Issue> {
+    InputReader { budget: MAX_INPUT_VALUES, segments: Vec::new() }.read(value, path)
+}
+
+/// Reads a caller's value into a Rust type, through the same catching reads as
+/// [`read_value`] and within the same depth and size limits; only the fields the type has are
+/// read. Any problem is refused with `code` and `message` at `path`.
+pub(super) fn read_typed<T: serde::de::DeserializeOwned>(
+    value: JsValue,
+    path: &str,
+    code: &'static str,
+    message: &str,
+) -> Result<T, JsValue> {
+    let budget = std::cell::Cell::new(MAX_INPUT_VALUES);
+    T::deserialize(SafeReader { value, depth: 0, budget: &budget }).map_err(|_| invalid(path, code, message))
+}
+
+/// Why a typed read failed. It carries nothing: the caller gets one coded issue, and no
+/// formatting code is pulled into the wasm.
+#[derive(Debug)]
+struct Refused;
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("refused")
+    }
+}
+
+impl std::error::Error for Refused {}
+
+impl serde::de::Error for Refused {
+    fn custom<T: std::fmt::Display>(_: T) -> Self {
+        Refused
+    }
+}
+
+/// A serde `Deserializer` over a caller's JS value that reads only through catching imports.
+struct SafeReader<'a> {
+    value: JsValue,
+    depth: usize,
+    /// Values still allowed, shared by the whole read.
+    budget: &'a std::cell::Cell<usize>,
+}
+
+/// What a JS object is to a reader: an array with its length, or a plain object.
+enum Shape {
+    Array(u32),
+    Object,
+}
+
+impl<'a> SafeReader<'a> {
+    fn child(&self, value: JsValue) -> SafeReader<'a> {
+        SafeReader { value, depth: self.depth + 1, budget: self.budget }
+    }
+
+    fn spend(&self) -> Result<(), Refused> {
+        let left = self.budget.get().checked_sub(1).ok_or(Refused)?;
+        self.budget.set(left);
+        Ok(())
+    }
+
+    /// The shape of an object, refusing what [`InputReader`] refuses.
+    fn shape(&self) -> Result<Shape, Refused> {
+        let value = &self.value;
+        if !value.is_object() || self.depth >= MAX_INPUT_DEPTH {
+            return Err(Refused);
+        }
+        if checked_is_array(value).map_err(|_| Refused)? {
+            let length = Reflect::get(value, &JsValue::from_str("length")).map_err(|_| Refused)?;
+            return match length.as_f64() {
+                Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= self.budget.get() as f64 => Ok(Shape::Array(n as u32)),
+                _ => Err(Refused),
+            };
+        }
+        let iterable = Reflect::has(value, &js_sys::Symbol::iterator()).map_err(|_| Refused)?;
+        if iterable || value.is_instance_of::<js_sys::ArrayBuffer>() || checked_is_view(value).unwrap_or(true) {
+            return Err(Refused);
+        }
+        Ok(Shape::Object)
+    }
+
+    fn object_keys(&self) -> Result<KeyedReader<'_, 'a>, Refused> {
+        let keys = checked_keys(&self.value).map_err(|_| Refused)?;
+        Ok(KeyedReader { object: self, keys, index: 0, pending: None })
+    }
+}
+
+impl<'de> Deserializer<'de> for SafeReader<'_> {
+    type Error = Refused;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        self.spend()?;
+        let value = &self.value;
+        if value.is_undefined() || value.is_null() {
+            return visitor.visit_unit();
+        }
+        if let Some(b) = value.as_bool() {
+            return visitor.visit_bool(b);
+        }
+        if let Some(n) = value.as_f64() {
+            // As serde-wasm-bindgen reads numbers: whole ones within 2^53 are integers.
+            return if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0 { visitor.visit_i64(n as i64) } else { visitor.visit_f64(n) };
+        }
+        if let Some(s) = value.as_string() {
+            return visitor.visit_string(s);
+        }
+        match self.shape()? {
+            Shape::Array(length) => visitor.visit_seq(ItemReader { array: &self, index: 0, length }),
+            Shape::Object => visitor.visit_map(self.object_keys()?),
+        }
+    }
+
+    fn deserialize_option<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        if self.value.is_undefined() || self.value.is_null() {
+            self.spend()?;
+            visitor.visit_none()
+        } else {
+            visitor.visit_some(self)
+        }
+    }
+
+    fn deserialize_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Refused> {
+        self.spend()?;
+        match self.shape()? {
+            Shape::Object => visitor.visit_map(FieldReader { object: &self, fields: fields.iter(), pending: None }),
+            Shape::Array(_) => Err(Refused),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: serde::de::Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, Refused> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Refused> {
+        use serde::de::IntoDeserializer;
+        self.spend()?;
+        if let Some(s) = self.value.as_string() {
+            return visitor.visit_enum(s.into_deserializer());
+        }
+        match self.shape()? {
+            Shape::Object => visitor.visit_enum(serde::de::value::MapAccessDeserializer::new(self.object_keys()?)),
+            Shape::Array(_) => Err(Refused),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit unit_struct seq tuple
+        tuple_struct map identifier ignored_any
+    }
+}
+
+/// The items of an array, each read with `Reflect.get`.
+struct ItemReader<'r, 'a> {
+    array: &'r SafeReader<'a>,
+    index: u32,
+    length: u32,
+}
+
+impl<'de> serde::de::SeqAccess<'de> for ItemReader<'_, '_> {
+    type Error = Refused;
+
+    fn next_element_seed<S: serde::de::DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>, Refused> {
+        if self.index == self.length {
+            return Ok(None);
+        }
+        let item = Reflect::get_u32(&self.array.value, self.index).map_err(|_| Refused)?;
+        self.index += 1;
+        seed.deserialize(self.array.child(item)).map(Some)
+    }
+}
+
+/// Every own enumerable key of an object, for maps and enums.
+struct KeyedReader<'r, 'a> {
+    object: &'r SafeReader<'a>,
+    keys: js_sys::Array,
+    index: u32,
+    pending: Option<JsValue>,
+}
+
+impl<'de> serde::de::MapAccess<'de> for KeyedReader<'_, '_> {
+    type Error = Refused;
+
+    fn next_key_seed<K: serde::de::DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Refused> {
+        use serde::de::IntoDeserializer;
+        if self.index >= self.keys.length() {
+            return Ok(None);
+        }
+        let key = self.keys.get(self.index);
+        self.index += 1;
+        self.pending = Some(Reflect::get(&self.object.value, &key).map_err(|_| Refused)?);
+        seed.deserialize(key.as_string().unwrap_or_default().into_deserializer()).map(Some)
+    }
+
+    fn next_value_seed<S: serde::de::DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, Refused> {
+        let value = self.pending.take().ok_or(Refused)?;
+        seed.deserialize(self.object.child(value))
+    }
+}
+
+/// Only the fields a struct has; a field that is `undefined` counts as missing.
+struct FieldReader<'r, 'a> {
+    object: &'r SafeReader<'a>,
+    fields: std::slice::Iter<'static, &'static str>,
+    pending: Option<JsValue>,
+}
+
+impl<'de> serde::de::MapAccess<'de> for FieldReader<'_, '_> {
+    type Error = Refused;
+
+    fn next_key_seed<K: serde::de::DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Refused> {
+        use serde::de::IntoDeserializer;
+        for field in self.fields.by_ref() {
+            let value = Reflect::get(&self.object.value, &JsValue::from_str(field)).map_err(|_| Refused)?;
+            if !value.is_undefined() {
+                self.pending = Some(value);
+                return seed.deserialize((*field).into_deserializer()).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    fn next_value_seed<S: serde::de::DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, Refused> {
+        let value = self.pending.take().ok_or(Refused)?;
+        seed.deserialize(self.object.child(value))
+    }
+}
+
+/// A property of a caller's object (see [`field`]); a getter or proxy trap that throws is a
+/// `ValidationError` naming the property rather than a value silently left out.
+pub(super) fn input_field(object: &JsValue, key: &str) -> Result<Option<JsValue>, JsValue> {
+    if object.is_undefined() || object.is_null() {
+        return Ok(None);
+    }
+    if !object.is_object() {
+        return Err(invalid("", "options.not_object", "options must be an object"));
+    }
+    match Reflect::get(object, &JsValue::from_str(key)) {
+        Ok(v) => Ok(Some(v).filter(|v| !v.is_undefined() && !v.is_null())),
+        Err(_) => Err(invalid(&validate::pointer("", key), "value.unreadable", "reading it threw (a getter or a proxy)")),
+    }
+}
+
+pub(super) fn validation_result(issues: Vec<Issue>) -> JsValue {
+    let result = Object::new();
+    set(&result, "ok", issues.is_empty());
+    set(&result, "errors", to_js(&issues));
+    result.into()
+}
+
+pub(super) fn query_value(value: Value, path: &str, out: &mut Vec<QueryValue>) -> Result<(), JsValue> {
+    match value {
+        Value::String(s) => out.push(QueryValue::Text(s)),
+        Value::Bool(b) => out.push(QueryValue::Bool(b)),
+        Value::Number(n) if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0 => out.push(QueryValue::Int(n as i64)),
+        Value::Array(items) => {
+            for item in items {
+                if matches!(item, Value::Array(_)) {
+                    return Err(invalid(path, "query.nested_array", "query arrays hold strings, integers or booleans"));
+                }
+                query_value(item, path, out)?;
+            }
+        }
+        _ => return Err(invalid(path, "query.invalid_value", "query values are strings, integers, booleans or arrays of them")),
+    }
+    Ok(())
+}
+
+pub(super) fn read_query(query: Option<JsValue>) -> Result<Vec<(String, QueryValue)>, JsValue> {
+    let entries: Vec<(String, Value)> = match query.map(|q| read_value(q, "/query")).transpose()? {
+        None => Vec::new(),
+        Some(Value::Object(fields)) => fields,
+        Some(Value::Array(pairs)) => {
+            let mut entries = Vec::with_capacity(pairs.len());
+            for (i, pair) in pairs.into_iter().enumerate() {
+                match pair {
+                    Value::Array(mut kv) if kv.len() == 2 => {
+                        let value = kv.pop().unwrap_or(Value::Null);
+                        match kv.pop() {
+                            Some(Value::String(key)) => entries.push((key, value)),
+                            _ => return Err(invalid(&format!("/query/{i}/0"), "query.invalid_key", "query keys are strings")),
+                        }
+                    }
+                    _ => return Err(invalid(&format!("/query/{i}"), "query.invalid_pair", "each query entry is a [key, value] pair")),
+                }
+            }
+            entries
+        }
+        Some(_) => return Err(invalid("/query", "query.invalid", "query is an array of [key, value] pairs or an object")),
+    };
+    let mut pairs = Vec::with_capacity(entries.len());
+    for (key, value) in entries {
+        let mut values = Vec::new();
+        query_value(value, &validate::pointer("/query", &key), &mut values)?;
+        pairs.extend(values.into_iter().map(|v| (key.clone(), v)));
+    }
+    Ok(pairs)
+}
+
+pub(super) fn read_headers(headers: Option<JsValue>) -> Result<Vec<(String, String)>, JsValue> {
+    let bad = || invalid("/headers", "headers.invalid", "headers is an object of strings or an array of [name, value] pairs");
+    let pairs = match headers.map(|h| read_value(h, "/headers")).transpose()? {
+        None => Vec::new(),
+        Some(Value::Object(fields)) => fields,
+        Some(Value::Array(pairs)) => pairs
+            .into_iter()
+            .map(|pair| match pair {
+                Value::Array(mut kv) if kv.len() == 2 => match (kv.remove(0), kv.remove(0)) {
+                    (Value::String(k), v) => Ok((k, v)),
+                    _ => Err(bad()),
+                },
+                _ => Err(bad()),
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(bad()),
+    };
+    pairs
+        .into_iter()
+        .map(|(name, value)| match value {
+            Value::String(v) => Ok((name, v)),
+            _ => Err(invalid(&validate::pointer("/headers", &name), "headers.invalid_value", "header values are strings")),
+        })
+        .collect()
+}
+
+pub(super) fn read_body(body: Option<JsValue>) -> Result<Vec<u8>, JsValue> {
+    let refused = || invalid("/body", "body.invalid", "body is a string or a Uint8Array");
+    match body {
+        None => Ok(Vec::new()),
+        Some(body) => {
+            if let Some(text) = body.as_string() {
+                return Ok(text.into_bytes());
+            }
+            // `instanceof` alone also admits `Object.create(new Uint8Array(1))` and proxies,
+            // whose `length` throws; `isView` checks for a real typed array, and the copy
+            // reads it through its internal slots only (a detached buffer throws, caught).
+            if !body.is_instance_of::<Uint8Array>() || !checked_is_view(&body).unwrap_or(false) {
+                return Err(refused());
+            }
+            let copy: Uint8Array = ByteCopy::copy_of(&body).map_err(|_| refused())?.unchecked_into();
+            Ok(copy.to_vec())
+        }
+    }
+}
+
+pub(super) fn text_field(input: &JsValue, key: &str) -> Result<Option<String>, JsValue> {
+    match input_field(input, key)? {
+        None => Ok(None),
+        Some(v) => v.as_string().map(Some).ok_or_else(|| invalid(&format!("/{key}"), "value.not_string", "must be a string")),
+    }
+}
+
+#[cfg(feature = "rollout")]
+pub(super) fn number_option(options: &JsValue, key: &str, min: f64, max: f64) -> Result<Option<f64>, JsValue> {
+    match input_field(options, key)? {
+        None => Ok(None),
+        Some(v) => match v.as_f64() {
+            Some(n) if n.fract() == 0.0 && n >= min && n <= max => Ok(Some(n)),
+            _ => Err(invalid(&format!("/{key}"), "option.out_of_range", "must be a whole number in range")),
+        },
+    }
+}
+
+pub(super) fn callback(options: &JsValue, key: &str) -> Result<Option<Function>, JsValue> {
+    input_field(options, key)?
+        .map(|f| f.dyn_into::<Function>().map_err(|_| invalid(&format!("/{key}"), "option.not_function", "must be a function")))
+        .transpose()
+}
+
+pub(super) fn signal_of(options: &JsValue) -> Result<Option<AbortSignal>, JsValue> {
+    let refused = || invalid("/signal", "signal.invalid", "signal must be an AbortSignal");
+    let Some(signal) = input_field(options, "signal")? else {
+        return Ok(None);
+    };
+    // The transport reads the signal through imports that do not catch, so only a plain
+    // AbortSignal is taken: its prototype is AbortSignal's own, it has no own property that
+    // could shadow one, and reading `aborted` gives a boolean (proxies and tampered signals fail).
+    let genuine_prototype = web_sys::AbortController::new().ok().and_then(|c| Reflect::get_prototype_of(c.signal().as_ref()).ok());
+    let prototype = Reflect::get_prototype_of(&signal).ok();
+    let plain = signal.is_instance_of::<AbortSignal>()
+        && prototype.is_some()
+        && prototype.map(JsValue::from) == genuine_prototype.map(JsValue::from)
+        && checked_own_names(&signal).is_ok_and(|names| names.length() == 0)
+        && Reflect::get(&signal, &JsValue::from_str("aborted")).is_ok_and(|aborted| aborted.as_bool().is_some());
+    if plain {
+        Ok(Some(signal.unchecked_into()))
+    } else {
+        Err(refused())
+    }
+}
+
+pub(super) fn optional_value(value: JsValue, path: &str) -> Result<Option<Value>, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        Ok(None)
+    } else {
+        read_value(value, path).map(Some)
+    }
+}
+
+pub(super) fn id_text(id: &JsValue, path: &str) -> Result<String, JsValue> {
+    id.as_string().ok_or_else(|| invalid(path, "id.not_string", "must be a string"))
+}
+
+/// `{ request_id }` plus whatever the caller adds.
+pub(super) fn answer_object(request_id: Option<String>) -> JsValue {
+    let object: JsValue = Object::new().into();
+    set(&object, "request_id", request_id.map(JsValue::from).unwrap_or(JsValue::NULL));
+    object
+}
+
+/// What a caller's callback threw, as text for an event and a note: `name: message` for an
+/// `Error`, the string itself for a string, at most 200 characters.
+#[cfg(feature = "rollout")]
+pub(super) fn thrown_message(thrown: &JsValue) -> String {
+    let text = |key| field(thrown, key).and_then(|v| v.as_string());
+    let message = match (text("name"), text("message"), thrown.as_string()) {
+        (_, _, Some(s)) => s,
+        (Some(name), Some(message), _) => format!("{name}: {message}"),
+        (None, Some(message), _) => message,
+        _ => "a value that is not an Error".to_owned(),
+    };
+    message.chars().take(200).collect()
+}
