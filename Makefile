@@ -1,6 +1,6 @@
 # The project's front door. `make setup` once on a new machine, then:
 #   make pkg    build the npm package into pkg/ (web + Node builds)
-#   make test   every test: Rust, the official SDK (vectors and gateway), Node, consumers
+#   make test   every test: format and lint, Rust, the official SDK (vectors and gateway), Node, consumers
 #   make demo   the gateway with the admin page on the simulator, at http://127.0.0.1:8780
 #   make bench  benchmarks (not run in CI)
 #   make fuzz   the property tests at 100,000 cases per target, and the JS fuzz of every export
@@ -8,7 +8,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 
-.PHONY: help setup pkg gateway test test-rust test-vectors test-compat test-node test-browser test-consumers demo bench bench-sign fuzz clean
+.PHONY: help setup pkg gateway lint test test-rust test-vectors test-compat test-node test-browser test-consumers demo bench bench-sign fuzz clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -20,11 +20,19 @@ pkg:
 	./scripts/build-pkg.sh pkg
 	@mkdir -p node_modules && ln -sfn ../pkg node_modules/workspace-tsvi
 
-test: test-rust test-vectors test-compat pkg test-node test-browser test-consumers
+test: lint test-rust test-vectors test-compat pkg test-node test-browser test-consumers
 
 # The debug binary the Python and Node tests start.
 gateway:
 	cargo build -p workspace-tsvi-gateway
+
+# One format (rustfmt.toml) and no clippy warning, for both crates natively and for the core on
+# wasm32 with and without the rollout engine (the main and the lean entry).
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p workspace-tsvi --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy -p workspace-tsvi --target wasm32-unknown-unknown --no-default-features -- -D warnings
 
 test-rust:
 	cargo test --workspace

@@ -24,11 +24,9 @@ pub fn check_batch_size(size: Option<f64>) -> Result<usize, Issue> {
     match size {
         None => Ok(MAX_BATCH_ITEMS),
         Some(n) if n.fract() == 0.0 && (1.0..=MAX_BATCH_ITEMS as f64).contains(&n) => Ok(n as usize),
-        Some(_) => Err(Issue::new(
-            "/batchSize",
-            "batchSize.out_of_range",
-            format!("batchSize must be a whole number from 1 to {MAX_BATCH_ITEMS}"),
-        )),
+        Some(_) => {
+            Err(Issue::new("/batchSize", "batchSize.out_of_range", format!("batchSize must be a whole number from 1 to {MAX_BATCH_ITEMS}")))
+        }
     }
 }
 

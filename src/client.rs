@@ -208,10 +208,8 @@ impl<T: Transport> Client<T> {
         query: &[(String, QueryValue)],
         body: Option<String>,
     ) -> Result<HttpRequest, Error> {
-        let mut headers: Vec<(String, String)> = vec![
-            ("Content-Type".into(), "application/json".into()),
-            ("X-Project-Id".into(), self.config.project_id.clone()),
-        ];
+        let mut headers: Vec<(String, String)> =
+            vec![("Content-Type".into(), "application/json".into()), ("X-Project-Id".into(), self.config.project_id.clone())];
         headers.extend(self.config.headers.iter().cloned());
         let url = match &self.config.auth {
             Auth::AkSk(credentials) => {
@@ -327,7 +325,14 @@ impl<T: Transport> Client<T> {
             };
             let backoff = policy.backoff(class == ReadRetry::Throttled);
             let delay = backoff.delay_with_hint_ms(attempt - 1, hint, &mut **self.rng.borrow_mut());
-            self.emit(ClientEvent::Retry { method: method.as_str(), path: path.to_owned(), attempt, delay_ms: delay, status, code: error.code() });
+            self.emit(ClientEvent::Retry {
+                method: method.as_str(),
+                path: path.to_owned(),
+                attempt,
+                delay_ms: delay,
+                status,
+                code: error.code(),
+            });
             self.transport.sleep(delay).await;
             attempt += 1;
         }
@@ -376,7 +381,11 @@ impl<T: Transport> Client<T> {
         // The API never redirects; a redirect is not followed (it could carry the
         // credentials to another host). `0` is a browser's opaque redirect.
         if status == 0 || (300..400).contains(&status) {
-            return invalid("response.redirect", "the service answered with a redirect, which this API never sends; it was not followed", "");
+            return invalid(
+                "response.redirect",
+                "the service answered with a redirect, which this API never sends; it was not followed",
+                "",
+            );
         }
         if status >= 400 {
             let mut error = ApiError::from_response(status, &body, request_id);
@@ -387,7 +396,9 @@ impl<T: Transport> Client<T> {
         let text = if body.trim().is_empty() { "{}" } else { body.as_str() };
         match json::from_str::<R>(text) {
             Ok(value) => Ok(Answer { value, request_id }),
-            Err(json::CodecError::TooDeep) => invalid("response.invalid", "the service answered with a body nested too deep to read", &body),
+            Err(json::CodecError::TooDeep) => {
+                invalid("response.invalid", "the service answered with a body nested too deep to read", &body)
+            }
             Err(_) => invalid("response.invalid", "the service answered with a body this client cannot read", &body),
         }
     }
@@ -438,7 +449,12 @@ impl<T: Transport> Client<T> {
 
     /// `PATCH /v1/{project_id}/app-servers/actions/batch-maint`: puts servers into maintenance
     /// mode (no new sessions) or takes them out.
-    pub async fn batch_change_maintain_mode(&self, ids: &[String], maintain: bool, signal: Option<&T::Signal>) -> Result<Answer<()>, Error> {
+    pub async fn batch_change_maintain_mode(
+        &self,
+        ids: &[String],
+        maintain: bool,
+        signal: Option<&T::Signal>,
+    ) -> Result<Answer<()>, Error> {
         let request = BatchMaintReq { items: ids.to_vec(), maintain_status: maintain };
         let as_value = Value::Object(vec![
             ("items".into(), Value::Array(ids.iter().cloned().map(Value::String).collect())),
@@ -534,7 +550,11 @@ impl<T: Transport> Client<T> {
     }
 
     /// `GET /v1/{project_id}/app-server-groups`, one page ([`ListServerGroupsResponse`]).
-    pub async fn list_server_groups<R: DeserializeOwned>(&self, query: Option<&Value>, signal: Option<&T::Signal>) -> Result<Answer<R>, Error> {
+    pub async fn list_server_groups<R: DeserializeOwned>(
+        &self,
+        query: Option<&Value>,
+        signal: Option<&T::Signal>,
+    ) -> Result<Answer<R>, Error> {
         let pairs = validate_query(query, validate::LIST_SERVER_GROUPS_QUERY).map_err(issues_to_error)?;
         self.call(Method::Get, &self.project_path("app-server-groups"), &to_query(pairs), None, signal).await
     }
@@ -578,9 +598,7 @@ fn check_path_id(id: &str, path: &str) -> Result<(), Error> {
 pub fn batch_value(items: &[UpdateTsvi]) -> Value {
     let list = items
         .iter()
-        .map(|item| {
-            Value::Object(vec![("id".into(), Value::String(item.id.clone())), ("enable".into(), Value::Bool(item.enable))])
-        })
+        .map(|item| Value::Object(vec![("id".into(), Value::String(item.id.clone())), ("enable".into(), Value::Bool(item.enable))]))
         .collect();
     Value::Object(vec![("items".into(), Value::Array(list))])
 }
@@ -591,10 +609,7 @@ pub fn batch_items(body: &Value) -> Vec<UpdateTsvi> {
     items
         .iter()
         .filter_map(|item| {
-            Some(UpdateTsvi {
-                id: item.get("id")?.as_str()?.to_owned(),
-                enable: matches!(item.get("enable"), Some(Value::Bool(true))),
-            })
+            Some(UpdateTsvi { id: item.get("id")?.as_str()?.to_owned(), enable: matches!(item.get("enable"), Some(Value::Bool(true))) })
         })
         .collect()
 }

@@ -197,11 +197,7 @@ fn parse_auth(value: Option<&Value>, issues: &mut Vec<Issue>) -> Option<Auth> {
             None | Some(Value::Null) => None,
             token => Some(non_empty_text(token, "/auth/securityToken", "auth.securityToken.invalid", "securityToken", issues)?),
         };
-        return Some(Auth::AkSk(AkSk {
-            ak: ak?.to_owned(),
-            sk: sk?.to_owned(),
-            security_token: security_token.map(str::to_owned),
-        }));
+        return Some(Auth::AkSk(AkSk { ak: ak?.to_owned(), sk: sk?.to_owned(), security_token: security_token.map(str::to_owned) }));
     }
     match value.get("none") {
         Some(Value::Bool(true)) => Some(Auth::None),

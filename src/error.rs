@@ -49,11 +49,8 @@ impl ApiError {
             Err(_) => None,
         };
         let found = parsed.as_ref().and_then(find_error_pair);
-        let encoded_authorization_message = parsed
-            .as_ref()
-            .and_then(|v| v.get("encoded_authorization_message"))
-            .and_then(Value::as_str)
-            .map(str::to_owned);
+        let encoded_authorization_message =
+            parsed.as_ref().and_then(|v| v.get("encoded_authorization_message")).and_then(Value::as_str).map(str::to_owned);
         let request_id = request_id
             .filter(|id| !id.is_empty())
             .or_else(|| parsed.as_ref().and_then(|v| v.get("request_id")).and_then(Value::as_str).map(str::to_owned));

@@ -156,9 +156,7 @@ impl Transport for FetchTransport {
         .map_err(|_| Error::Network { message: "the request could not be built".into(), sent: false })?;
         let raw: web_sys::Request = built.into();
 
-        let answer = JsFuture::from(fetch_with_request(&raw))
-            .await
-            .map_err(|e| Self::failure(e, timed_out.get(), signal, timeout_ms))?;
+        let answer = JsFuture::from(fetch_with_request(&raw)).await.map_err(|e| Self::failure(e, timed_out.get(), signal, timeout_ms))?;
         let response = answer
             .dyn_into::<web_sys::Response>()
             .map_err(|_| Error::Network { message: "fetch returned something that is not a Response".into(), sent: true })?;

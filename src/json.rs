@@ -195,13 +195,8 @@ pub fn from_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, CodecEr
 
 #[cfg(target_arch = "wasm32")]
 pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, CodecError> {
-    let js = value
-        .serialize(&crate::js_value::serializer())
-        .map_err(|_| CodecError::Encode)?;
-    js_sys::JSON::stringify(&js)
-        .ok()
-        .and_then(|s| s.as_string())
-        .ok_or(CodecError::Encode)
+    let js = value.serialize(&crate::js_value::serializer()).map_err(|_| CodecError::Encode)?;
+    js_sys::JSON::stringify(&js).ok().and_then(|s| s.as_string()).ok_or(CodecError::Encode)
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -532,10 +532,8 @@ mod tests {
 
     #[test]
     fn unknown_enum_values_are_kept_verbatim() {
-        let server: AppServer = json::from_str(
-            r#"{"id":"s1","vm_status":"HIBERNATING","task_status":"updating_tsvi","job_type":"NEW_JOB"}"#,
-        )
-        .unwrap();
+        let server: AppServer =
+            json::from_str(r#"{"id":"s1","vm_status":"HIBERNATING","task_status":"updating_tsvi","job_type":"NEW_JOB"}"#).unwrap();
         assert_eq!(server.vm_status, Some(VmStatus::Unknown("HIBERNATING".into())));
         assert_eq!(server.task_status, Some(TaskStatus::UpdatingTsvi));
         assert_eq!(server.job_type, Some(JobType::Unknown("NEW_JOB".into())));
@@ -546,8 +544,7 @@ mod tests {
     #[test]
     fn unknown_fields_are_tolerated_and_absent_fields_are_not_written() {
         let groups: ListServerGroupsResponse =
-            json::from_str(r#"{"count":1,"items":[{"id":"g","brand_new":{"x":1}}],"extra":true}"#)
-                .unwrap();
+            json::from_str(r#"{"count":1,"items":[{"id":"g","brand_new":{"x":1}}],"extra":true}"#).unwrap();
         assert_eq!(groups.items[0].id.as_deref(), Some("g"));
         assert!(!groups.items[0].virtual_ip_enabled());
         assert_eq!(json::to_string(&groups.items[0]).unwrap(), r#"{"id":"g"}"#);
@@ -555,8 +552,7 @@ mod tests {
 
     #[test]
     fn show_server_group_reads_ip_virtual() {
-        let group: ServerGroup =
-            json::from_str(r#"{"id":"g","os_type":"Windows","ip_virtual":{"enable":true}}"#).unwrap();
+        let group: ServerGroup = json::from_str(r#"{"id":"g","os_type":"Windows","ip_virtual":{"enable":true}}"#).unwrap();
         assert!(group.virtual_ip_enabled());
     }
 

@@ -89,11 +89,7 @@ pub fn wire_path(path: &str) -> String {
 pub fn canonical_query(pairs: &[(String, QueryValue)]) -> String {
     let mut sorted: Vec<&(String, QueryValue)> = pairs.iter().collect();
     sorted.sort_by(|(ka, va), (kb, vb)| ka.cmp(kb).then_with(|| va.order(vb)));
-    sorted
-        .iter()
-        .map(|(k, v)| format!("{}={}", encode_component(k), encode_component(&v.wire())))
-        .collect::<Vec<_>>()
-        .join("&")
+    sorted.iter().map(|(k, v)| format!("{}={}", encode_component(k), encode_component(&v.wire()))).collect::<Vec<_>>().join("&")
 }
 
 /// The (key, value) pairs of a query string as received on the wire, decoded.
@@ -129,19 +125,16 @@ fn hex(bytes: &[u8]) -> String {
 /// Whether a request with these headers signs `UNSIGNED-PAYLOAD` instead of the body hash.
 /// Like the official signer, only a header spelled exactly `Content-Type` is looked at.
 pub fn wants_unsigned_payload(headers: &[(String, String)]) -> bool {
-    headers.iter().any(|(name, value)| {
-        name == "Content-Type" && !(value.starts_with("application/json") || value.starts_with("application/bson"))
-    })
+    headers
+        .iter()
+        .any(|(name, value)| name == "Content-Type" && !(value.starts_with("application/json") || value.starts_with("application/bson")))
 }
 
 fn payload_hash(headers: &[(String, String)], body: &[u8]) -> String {
     if body.is_empty() {
         return EMPTY_BODY_SHA256.to_owned();
     }
-    let declared = headers
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case("x-sdk-content-sha256"))
-        .map(|(_, v)| v.trim());
+    let declared = headers.iter().find(|(name, _)| name.eq_ignore_ascii_case("x-sdk-content-sha256")).map(|(_, v)| v.trim());
     match declared {
         Some(UNSIGNED_PAYLOAD) => UNSIGNED_PAYLOAD.to_owned(),
         _ => sha256_hex(body),
@@ -150,8 +143,7 @@ fn payload_hash(headers: &[(String, String)], body: &[u8]) -> String {
 
 /// Header names that get signed: all of them but those containing `_`, lower-cased, sorted.
 pub fn signed_header_names(headers: &[(String, String)]) -> Vec<String> {
-    let mut names: Vec<String> =
-        headers.iter().filter(|(n, _)| !n.contains('_')).map(|(n, _)| n.to_ascii_lowercase()).collect();
+    let mut names: Vec<String> = headers.iter().filter(|(n, _)| !n.contains('_')).map(|(n, _)| n.to_ascii_lowercase()).collect();
     names.sort();
     names.dedup();
     names
@@ -181,12 +173,7 @@ impl Canonical<'_> {
         out.push_str(self.query);
         out.push('\n');
         for name in self.signed_headers {
-            let value = self
-                .headers
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.trim())
-                .unwrap_or("");
+            let value = self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim()).unwrap_or("");
             out.push_str(name);
             out.push(':');
             out.push_str(value);
@@ -254,22 +241,14 @@ impl Authorization {
     }
 
     pub fn header_value(&self) -> String {
-        format!(
-            "{ALGORITHM} Access={}, SignedHeaders={}, Signature={}",
-            self.access,
-            self.signed_headers.join(";"),
-            self.signature
-        )
+        format!("{ALGORITHM} Access={}, SignedHeaders={}, Signature={}", self.access, self.signed_headers.join(";"), self.signature)
     }
 }
 
 /// Whether `date` has the `YYYYMMDDTHHMMSSZ` shape of `X-Sdk-Date`.
 pub fn is_sdk_date(date: &str) -> bool {
     let b = date.as_bytes();
-    b.len() == 16
-        && b[8] == b'T'
-        && b[15] == b'Z'
-        && b[..8].iter().chain(&b[9..15]).all(u8::is_ascii_digit)
+    b.len() == 16 && b[8] == b'T' && b[15] == b'Z' && b[..8].iter().chain(&b[9..15]).all(u8::is_ascii_digit)
 }
 
 /// Formats seconds since the Unix epoch as `YYYYMMDDTHHMMSSZ`.
@@ -615,14 +594,7 @@ pub fn sign(input: &SignInput) -> Result<Signed, SignError> {
         url.push('?');
         url.push_str(&query);
     }
-    Ok(Signed {
-        url,
-        headers,
-        host: authority,
-        signed_headers: names.join(";"),
-        signature,
-        canonical_request,
-    })
+    Ok(Signed { url, headers, host: authority, signed_headers: names.join(";"), signature, canonical_request })
 }
 
 #[cfg(test)]
@@ -682,7 +654,13 @@ mod tests {
     fn bad_inputs_are_errors_not_panics() {
         let creds = AkSk { ak: "a".into(), sk: "s".into(), security_token: None };
         let input = |url: &'static str, date: &'static str| SignInput {
-            method: "GET", url, query: &[], headers: &[], body: b"", credentials: &creds, sdk_date: date,
+            method: "GET",
+            url,
+            query: &[],
+            headers: &[],
+            body: b"",
+            credentials: &creds,
+            sdk_date: date,
         };
         assert_eq!(sign(&input("ftp://h/x", "20240102T030405Z")), Err(SignError::BadUrl));
         assert_eq!(sign(&input("/relative", "20240102T030405Z")), Err(SignError::BadUrl));
@@ -786,7 +764,16 @@ mod tests {
     #[test]
     fn sdk_dates_must_be_real() {
         let c = creds("AK", None);
-        for date in ["20241302T030405Z", "20240230T000000Z", "20230229T000000Z", "20240431T000000Z", "20240102T240000Z", "20240102T236000Z", "20240102T000060Z", "19691231T235959Z"] {
+        for date in [
+            "20241302T030405Z",
+            "20240230T000000Z",
+            "20230229T000000Z",
+            "20240431T000000Z",
+            "20240102T240000Z",
+            "20240102T236000Z",
+            "20240102T000060Z",
+            "19691231T235959Z",
+        ] {
             assert_eq!(sign_with("https://h/x", &[], &c, date), Err(SignError::BadSdkDate), "{date}");
         }
         for date in ["20240229T235959Z", "20000229T000000Z", "19700101T000000Z"] {

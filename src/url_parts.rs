@@ -33,8 +33,7 @@ impl UrlParts {
 
     pub fn is_loopback_host(&self) -> bool {
         let bare = self.host.trim_start_matches('[').trim_end_matches(']');
-        self.host.eq_ignore_ascii_case("localhost")
-            || bare.parse::<std::net::IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+        self.host.eq_ignore_ascii_case("localhost") || bare.parse::<std::net::IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
     }
 }
 

@@ -44,8 +44,7 @@ pub fn pointer(base: &str, key: &str) -> String {
 /// Server, group and job ids: what the service hands out, and nothing that could escape a
 /// path segment.
 pub fn is_valid_id(id: &str) -> bool {
-    (1..=64).contains(&id.len())
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Checks an id given to a `show*` call.
@@ -105,11 +104,7 @@ pub fn validate_batch_request(body: &Value) -> Vec<Issue> {
             None => issues.push(Issue::new(format!("{base}/id"), "id.missing", "id is required")),
             Some(Value::String(id)) => {
                 if !is_valid_id(id) {
-                    issues.push(Issue::new(
-                        format!("{base}/id"),
-                        "id.invalid",
-                        "id must be 1 to 64 letters, digits, '-' or '_'",
-                    ));
+                    issues.push(Issue::new(format!("{base}/id"), "id.invalid", "id must be 1 to 64 letters, digits, '-' or '_'"));
                 } else if let Some(first) = seen.iter().position(|s| s == id) {
                     issues.push(Issue::new(
                         format!("{base}/id"),
@@ -141,20 +136,10 @@ pub fn validate_batch_request(body: &Value) -> Vec<Issue> {
 pub fn validate_maint_request(body: &Value) -> Vec<Issue> {
     let mut issues = Vec::new();
     let Some(fields) = body.as_object() else {
-        issues.push(Issue::new(
-            "",
-            "body.not_object",
-            format!("the request must be an object, not {}", body.kind()),
-        ));
+        issues.push(Issue::new("", "body.not_object", format!("the request must be an object, not {}", body.kind())));
         return issues;
     };
-    check_unknown_fields(
-        fields,
-        &["items", "maintain_status"],
-        "",
-        "body.unknown_field",
-        &mut issues,
-    );
+    check_unknown_fields(fields, &["items", "maintain_status"], "", "body.unknown_field", &mut issues);
     match body.get("items") {
         None => issues.push(Issue::new("/items", "items.missing", "items is required")),
         Some(Value::Array(items)) => {
@@ -184,18 +169,10 @@ pub fn validate_maint_request(body: &Value) -> Vec<Issue> {
                 }
             }
         }
-        Some(other) => issues.push(Issue::new(
-            "/items",
-            "items.not_array",
-            format!("items must be an array, not {}", other.kind()),
-        )),
+        Some(other) => issues.push(Issue::new("/items", "items.not_array", format!("items must be an array, not {}", other.kind()))),
     }
     match body.get("maintain_status") {
-        None => issues.push(Issue::new(
-            "/maintain_status",
-            "maintain_status.missing",
-            "maintain_status is required",
-        )),
+        None => issues.push(Issue::new("/maintain_status", "maintain_status.missing", "maintain_status is required")),
         Some(Value::Bool(_)) => {}
         Some(other) => issues.push(Issue::new(
             "/maintain_status",
@@ -205,7 +182,6 @@ pub fn validate_maint_request(body: &Value) -> Vec<Issue> {
     }
     issues
 }
-
 
 /// What a query parameter may hold.
 #[derive(Debug, Clone, Copy)]
@@ -251,9 +227,7 @@ pub fn validate_query(query: Option<&Value>, spec: &[(&str, ParamKind)]) -> Resu
             }
             (ParamKind::Text, Value::String(s)) => pairs.push((name.to_string(), s.clone())),
             (ParamKind::BoolText, Value::Bool(b)) => pairs.push((name.to_string(), b.to_string())),
-            (ParamKind::BoolText, Value::String(s)) if s == "true" || s == "false" => {
-                pairs.push((name.to_string(), s.clone()))
-            }
+            (ParamKind::BoolText, Value::String(s)) if s == "true" || s == "false" => pairs.push((name.to_string(), s.clone())),
             (kind, other) => {
                 let wanted = match kind {
                     ParamKind::Int { .. } => "a whole number",
@@ -352,10 +326,7 @@ mod tests {
         assert_eq!(check("null"), vec![("".into(), "body.not_object")]);
         assert_eq!(check("{}"), vec![("/items".into(), "items.missing")]);
         assert_eq!(check(r#"{"items":{}}"#), vec![("/items".into(), "items.not_array")]);
-        assert_eq!(
-            check(r#"{"items":[{"id":"a","enable":true}],"dry_run":true}"#),
-            vec![("/dry_run".into(), "body.unknown_field")]
-        );
+        assert_eq!(check(r#"{"items":[{"id":"a","enable":true}],"dry_run":true}"#), vec![("/dry_run".into(), "body.unknown_field")]);
     }
 
     #[test]
@@ -417,7 +388,10 @@ mod tests {
                 ("/maintain_status".into(), "maintain_status.not_boolean"),
             ]
         );
-        assert_eq!(check(r#"{"items":[]}"#), vec![("/items".into(), "items.count"), ("/maintain_status".into(), "maintain_status.missing")]);
+        assert_eq!(
+            check(r#"{"items":[]}"#),
+            vec![("/items".into(), "items.count"), ("/maintain_status".into(), "maintain_status.missing")]
+        );
     }
 
     #[test]
@@ -438,11 +412,7 @@ mod tests {
             ]
         );
         let bad: Value = json::from_str(r#"{"limit":101,"offset":-1,"server_name":3,"maintain_status":"yes","colour":"red"}"#).unwrap();
-        let codes: Vec<_> = validate_query(Some(&bad), LIST_SERVERS_QUERY)
-            .unwrap_err()
-            .into_iter()
-            .map(|i| (i.path, i.code))
-            .collect();
+        let codes: Vec<_> = validate_query(Some(&bad), LIST_SERVERS_QUERY).unwrap_err().into_iter().map(|i| (i.path, i.code)).collect();
         assert_eq!(
             codes,
             vec![

@@ -24,7 +24,13 @@ impl Scripted {
     fn reply(self, status: u16, body: &str) -> Self {
         let body = body.to_owned();
         self.replies.borrow_mut().push_back(Box::new(move |_| {
-            Ok(HttpResponse { status, request_id: Some(format!("req-{status}")), retry_after: None, headers: Vec::new(), body: body.clone() })
+            Ok(HttpResponse {
+                status,
+                request_id: Some(format!("req-{status}")),
+                retry_after: None,
+                headers: Vec::new(),
+                body: body.clone(),
+            })
         }));
         self
     }
@@ -99,7 +105,10 @@ fn an_untyped_batch_is_validated_once_in_the_core_and_sent_as_given() {
     match block_on(client.batch_update_tsvi_body(&bad, None)) {
         Err(Error::Validation(issues)) => {
             let codes: Vec<_> = issues.iter().map(|i| (i.path.as_str(), i.code)).collect();
-            assert_eq!(codes, [("/items/0/enable", "enable.not_boolean"), ("/items/1/x", "item.unknown_field"), ("/items/1/id", "id.duplicate")]);
+            assert_eq!(
+                codes,
+                [("/items/0/enable", "enable.not_boolean"), ("/items/1/x", "item.unknown_field"), ("/items/1/id", "id.duplicate")]
+            );
         }
         other => panic!("expected a ValidationError, got {other:?}"),
     }
@@ -123,9 +132,8 @@ fn aksk_calls_are_signed_with_the_transport_clock() {
     assert_eq!(header(sent, "X-Sdk-Date"), Some("20240102T030405Z"));
     assert_eq!(header(sent, "X-Security-Token"), Some("ST"));
     let authorization = header(sent, "Authorization").unwrap();
-    assert!(authorization.starts_with(
-        "SDK-HMAC-SHA256 Access=AK, SignedHeaders=content-type;host;x-project-id;x-sdk-date;x-security-token, Signature="
-    ));
+    assert!(authorization
+        .starts_with("SDK-HMAC-SHA256 Access=AK, SignedHeaders=content-type;host;x-project-id;x-sdk-date;x-security-token, Signature="));
     assert!(header(sent, "X-Auth-Token").is_none());
 }
 
@@ -217,7 +225,10 @@ fn list_all_servers_fetches_every_page_once_and_dedupes() {
     let client = Client::new(config(r#"{"token":"t"}"#), &transport);
     let filters: Value = json::from_str(r#"{"server_group_id":"g1"}"#).unwrap();
     let progress = RefCell::new(Vec::new());
-    let all = block_on(client.list_all_servers::<AppServer>(Some(&filters), 4, None, &|loaded, total| progress.borrow_mut().push((loaded, total)))).unwrap();
+    let all = block_on(
+        client.list_all_servers::<AppServer>(Some(&filters), 4, None, &|loaded, total| progress.borrow_mut().push((loaded, total))),
+    )
+    .unwrap();
     assert_eq!(all.count, 250);
     assert_eq!(all.items.len(), 250);
     assert_eq!(all.items[249].id.as_deref(), Some("s249"));

@@ -14,8 +14,7 @@ use workspace_tsvi::rollout::plan::{parse_options, plan_rollout, GroupState, Rol
 use workspace_tsvi::rollout::report::Report;
 use workspace_tsvi::sign::{self, AkSk, Authorization, Canonical, QueryValue, SignInput};
 use workspace_tsvi::validate::{
-    self, validate_batch_request, validate_maint_request, validate_query, LIST_SERVERS_QUERY, LIST_SERVER_GROUPS_QUERY,
-    LIST_SUB_JOBS_QUERY,
+    self, validate_batch_request, validate_maint_request, validate_query, LIST_SERVERS_QUERY, LIST_SERVER_GROUPS_QUERY, LIST_SUB_JOBS_QUERY,
 };
 
 fn config() -> Config {
@@ -27,18 +26,83 @@ fn config() -> Config {
 // Arbitrary JSON, biased towards the names and values the crate looks at.
 
 const KEYS: &[&str] = &[
-    "items", "id", "enable", "endpoint", "region", "projectId", "auth", "token", "ak", "sk", "securityToken", "none",
-    "timeoutMs", "headers", "allowInsecureHttp", "limit", "offset", "server_group_id", "server_name", "maintain_status",
-    "job_id", "job_type", "status", "batchSize", "concurrency", "maxUnavailable", "includeBusy", "includeMaintained",
-    "drain", "drainTimeoutMs", "haltAfterFailures", "error_code", "error_msg", "errorCode", "errorMsg", "code", "message",
-    "count", "servers", "sub_jobs", "ip_virtual", "vm_status", "session_count", "", "__proto__",
+    "items",
+    "id",
+    "enable",
+    "endpoint",
+    "region",
+    "projectId",
+    "auth",
+    "token",
+    "ak",
+    "sk",
+    "securityToken",
+    "none",
+    "timeoutMs",
+    "headers",
+    "allowInsecureHttp",
+    "limit",
+    "offset",
+    "server_group_id",
+    "server_name",
+    "maintain_status",
+    "job_id",
+    "job_type",
+    "status",
+    "batchSize",
+    "concurrency",
+    "maxUnavailable",
+    "includeBusy",
+    "includeMaintained",
+    "drain",
+    "drainTimeoutMs",
+    "haltAfterFailures",
+    "error_code",
+    "error_msg",
+    "errorCode",
+    "errorMsg",
+    "code",
+    "message",
+    "count",
+    "servers",
+    "sub_jobs",
+    "ip_virtual",
+    "vm_status",
+    "session_count",
+    "",
+    "__proto__",
 ];
 
 const STRINGS: &[&str] = &[
-    "", "a", "srv-1", "srv_2", "g", "https://h.example", "http://127.0.0.1:8780", "http://10.0.0.1", "https://u:p@h",
-    "cn-north-4", "0123456789abcdef0123456789abcdef", "25%", "100%", "0%", "-1%", "1e400%", "true", "ACTIVE", "SHUTOFF",
-    "RUNNING", "SUCCESS", "UPDATE_SERVER_TSVI", "a\r\nX-Injected: 1", "\u{0}", "ü中文😀", "=cmd|' /C calc'!A0", "＝1",
-    "APIG.0308", "x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x",
+    "",
+    "a",
+    "srv-1",
+    "srv_2",
+    "g",
+    "https://h.example",
+    "http://127.0.0.1:8780",
+    "http://10.0.0.1",
+    "https://u:p@h",
+    "cn-north-4",
+    "0123456789abcdef0123456789abcdef",
+    "25%",
+    "100%",
+    "0%",
+    "-1%",
+    "1e400%",
+    "true",
+    "ACTIVE",
+    "SHUTOFF",
+    "RUNNING",
+    "SUCCESS",
+    "UPDATE_SERVER_TSVI",
+    "a\r\nX-Injected: 1",
+    "\u{0}",
+    "ü中文😀",
+    "=cmd|' /C calc'!A0",
+    "＝1",
+    "APIG.0308",
+    "x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x",
 ];
 
 fn text() -> impl Strategy<Value = String> {
@@ -75,7 +139,14 @@ fn ours(value: &serde_json::Value) -> Value {
 /// A batch body that is valid, or off by one thing: a repeated or odd id, an item too many
 /// or too few, an `enable` of the wrong type, an unknown field, an item that is not one.
 fn near_valid_body() -> impl Strategy<Value = serde_json::Value> {
-    (prop::collection::hash_set("[a-z0-9_-]{1,8}", 1..=20), prop::collection::vec(any::<bool>(), 20), 0..10u8, any::<prop::sample::Index>(), json_value(), key())
+    (
+        prop::collection::hash_set("[a-z0-9_-]{1,8}", 1..=20),
+        prop::collection::vec(any::<bool>(), 20),
+        0..10u8,
+        any::<prop::sample::Index>(),
+        json_value(),
+        key(),
+    )
         .prop_map(|(ids, enables, mutation, at, junk, extra)| {
             let mut items: Vec<serde_json::Value> =
                 ids.into_iter().zip(enables).map(|(id, enable)| serde_json::json!({ "id": id, "enable": enable })).collect();
@@ -168,7 +239,11 @@ fn response_body() -> impl Strategy<Value = String> {
             let mut bytes = v.to_string().into_bytes();
             if !bytes.is_empty() {
                 let i = at.index(bytes.len());
-                if byte % 2 == 0 { bytes.truncate(i) } else { bytes[i] = byte }
+                if byte % 2 == 0 {
+                    bytes.truncate(i)
+                } else {
+                    bytes[i] = byte
+                }
             }
             String::from_utf8_lossy(&bytes).into_owned()
         }),
@@ -339,7 +414,10 @@ proptest! {
 // The planner on arbitrary server lists.
 
 fn server_json() -> impl Strategy<Value = serde_json::Value> {
-    let id = prop_oneof![prop::sample::select(&["s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "", "a b"][..]).prop_map(str::to_owned), "[a-z0-9]{1,4}"];
+    let id = prop_oneof![
+        prop::sample::select(&["s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "", "a b"][..]).prop_map(str::to_owned),
+        "[a-z0-9]{1,4}"
+    ];
     let group = prop::option::of(prop::sample::select(&["g1", "g2", "g3", ""][..]));
     let status = prop::option::of(prop::sample::select(&["REGISTERED", "MAINTAINING", "ODD", ""][..]));
     let vm = prop::option::of(prop::sample::select(&["ACTIVE", "SHUTOFF", "ERROR", "DELETING", "BUILD", "NEW"][..]));
@@ -357,23 +435,31 @@ fn server_json() -> impl Strategy<Value = serde_json::Value> {
 }
 
 fn group_state() -> impl Strategy<Value = GroupState> {
-    (prop::sample::select(&["g1", "g2", "g3", ""][..]), any::<Option<bool>>(), prop::option::of(0u32..100)).prop_map(|(id, enable, count)| GroupState {
-        id: id.to_owned(),
-        name: None,
-        ip_virtual: enable.map(|enable| workspace_tsvi::model::IpVirtual { enable }),
-        app_server_count: count,
-    })
+    (prop::sample::select(&["g1", "g2", "g3", ""][..]), any::<Option<bool>>(), prop::option::of(0u32..100)).prop_map(
+        |(id, enable, count)| GroupState {
+            id: id.to_owned(),
+            name: None,
+            ip_virtual: enable.map(|enable| workspace_tsvi::model::IpVirtual { enable }),
+            app_server_count: count,
+        },
+    )
 }
 
 fn options_json() -> impl Strategy<Value = serde_json::Value> {
     (
         prop::option::of(prop_oneof![(0i64..25).prop_map(serde_json::Value::from), json_value()]),
         prop::option::of(0i64..12),
-        prop::option::of(prop_oneof![(0i64..10).prop_map(serde_json::Value::from), prop::sample::select(&["1%", "25%", "100%", "0%", "x"][..]).prop_map(serde_json::Value::from)]),
+        prop::option::of(prop_oneof![
+            (0i64..10).prop_map(serde_json::Value::from),
+            prop::sample::select(&["1%", "25%", "100%", "0%", "x"][..]).prop_map(serde_json::Value::from)
+        ]),
         any::<Option<bool>>(),
         any::<Option<bool>>(),
         any::<Option<bool>>(),
-        prop::option::of(prop_oneof![(0i64..5).prop_map(serde_json::Value::from), prop::sample::select(&["10%", "50%"][..]).prop_map(serde_json::Value::from)]),
+        prop::option::of(prop_oneof![
+            (0i64..5).prop_map(serde_json::Value::from),
+            prop::sample::select(&["10%", "50%"][..]).prop_map(serde_json::Value::from)
+        ]),
         any::<Option<bool>>(),
     )
         .prop_map(|(batch, concurrency, max, busy, maintained, drain, halt, enable)| {
@@ -444,7 +530,9 @@ proptest! {
 /// `=`, `+`, `-`, `@` or one of their full-width or small forms.
 fn dangerous(cell: &str) -> bool {
     cell.starts_with(char::is_control)
-        || cell.trim_start_matches(|c: char| c.is_whitespace() || c.is_control()).starts_with(['=', '+', '-', '@', '＝', '＋', '－', '＠', '﹦', '﹢', '﹣', '﹫'])
+        || cell
+            .trim_start_matches(|c: char| c.is_whitespace() || c.is_control())
+            .starts_with(['=', '+', '-', '@', '＝', '＋', '－', '＠', '﹦', '﹢', '﹣', '﹫'])
 }
 
 fn hostile_cell() -> impl Strategy<Value = String> {

@@ -106,7 +106,15 @@ impl Service {
             for i in 0..*count {
                 service.servers.borrow_mut().insert(
                     format!("{group}-{i:02}"),
-                    SimServer { group: group.to_string(), sessions: *sessions, maintenance: false, job_id: None, running_until: None, fails: false, other_kind: false },
+                    SimServer {
+                        group: group.to_string(),
+                        sessions: *sessions,
+                        maintenance: false,
+                        job_id: None,
+                        running_until: None,
+                        fails: false,
+                        other_kind: false,
+                    },
                 );
             }
         }
@@ -130,9 +138,14 @@ impl Service {
             session_count: Some(s.sessions),
             job_id: s.job_id.clone(),
             job_type: s.job_id.as_ref().map(|_| {
-                if s.other_kind { workspace_tsvi::model::JobType::RejoinDomain } else { workspace_tsvi::model::JobType::UpdateServerTsvi }
+                if s.other_kind {
+                    workspace_tsvi::model::JobType::RejoinDomain
+                } else {
+                    workspace_tsvi::model::JobType::UpdateServerTsvi
+                }
             }),
-            job_status: Some(if running { workspace_tsvi::model::JobStatus::Running } else { workspace_tsvi::model::JobStatus::Success }).filter(|_| s.job_id.is_some()),
+            job_status: Some(if running { workspace_tsvi::model::JobStatus::Running } else { workspace_tsvi::model::JobStatus::Success })
+                .filter(|_| s.job_id.is_some()),
             ..Default::default()
         }
     }
@@ -230,7 +243,10 @@ impl Service {
                 let saved = self.saved.borrow();
                 for id in &ids {
                     let drain = saved.as_ref().and_then(|r| r.server(id)).and_then(|s| s.drain.clone()).unwrap_or_default();
-                    assert!(drain.marked_by_run && !drain.already_in_maintenance, "{id}: maintenance {on} for a mark the saved report does not hold");
+                    assert!(
+                        drain.marked_by_run && !drain.already_in_maintenance,
+                        "{id}: maintenance {on} for a mark the saved report does not hold"
+                    );
                 }
             }
             if !on && self.refuse_lifts.get() > 0 {
@@ -254,12 +270,26 @@ impl Service {
             let subs: Vec<String> = ids
                 .iter()
                 .map(|id| {
-                    let status = if !done { "RUNNING" } else if servers[id].fails { "FAILED" } else { "SUCCESS" };
+                    let status = if !done {
+                        "RUNNING"
+                    } else if servers[id].fails {
+                        "FAILED"
+                    } else {
+                        "SUCCESS"
+                    };
                     let error = if status == "FAILED" { r#","error_code":"WKS.9001","error_message":"reboot failed""# } else { "" };
-                    format!(r#"{{"id":"sub-{id}","status":"{status}","job_id":"{job}","job_resource_info":{{"resource_id":"{id}"}}{error}}}"#)
+                    format!(
+                        r#"{{"id":"sub-{id}","status":"{status}","job_id":"{job}","job_resource_info":{{"resource_id":"{id}"}}{error}}}"#
+                    )
                 })
                 .collect();
-            let status = if !done { "RUNNING" } else if ids.iter().any(|id| servers[id].fails) { "FAILED" } else { "SUCCESS" };
+            let status = if !done {
+                "RUNNING"
+            } else if ids.iter().any(|id| servers[id].fails) {
+                "FAILED"
+            } else {
+                "SUCCESS"
+            };
             return reply(200, format!(r#"{{"id":"{job}","status":"{status}","sub_jobs":[{}]}}"#, subs.join(",")));
         }
         if path.ends_with("/app-server-sub-jobs") {
@@ -325,7 +355,8 @@ impl Transport for &Service {
 }
 
 fn client(service: &Service) -> Client<&Service> {
-    let config: Value = json::from_str(&format!(r#"{{"endpoint":"http://127.0.0.1:1","projectId":"{PROJECT}","auth":{{"token":"t"}}}}"#)).unwrap();
+    let config: Value =
+        json::from_str(&format!(r#"{{"endpoint":"http://127.0.0.1:1","projectId":"{PROJECT}","auth":{{"token":"t"}}}}"#)).unwrap();
     Client::new(parse_client_config(&config).unwrap(), service)
 }
 
@@ -663,7 +694,8 @@ fn drain_world_with(include_maintained: bool) -> (Service, Plan) {
             servers.get_mut(id).unwrap().maintenance = true;
         }
     }
-    let options = format!(r#"{{"drain":true,"drainTimeoutMs":10000,"includeMaintained":{include_maintained},"maxUnavailable":2,"batchSize":1}}"#);
+    let options =
+        format!(r#"{{"drain":true,"drainTimeoutMs":10000,"includeMaintained":{include_maintained},"maxUnavailable":2,"batchSize":1}}"#);
     let plan = plan_for(&service, &options);
     assert_eq!(plan.summary.planned, if include_maintained { 9 } else { 7 });
     service.check_write_ahead.set(true);
@@ -900,7 +932,8 @@ fn crash_everywhere(include_maintained: bool, twice: bool) {
                     let saved = crash(&service, Start::Fresh(&plan), applies, move |n, _| n == at).unwrap();
                     let base = service.calls.get();
                     let context = format!("{context}, then at call {again} of its resume (applied: {applies_again})");
-                    let saved = crash(&service, Start::Resume(Box::new(saved.clone())), applies_again, move |n, _| n == base + again).unwrap_or(saved);
+                    let saved = crash(&service, Start::Resume(Box::new(saved.clone())), applies_again, move |n, _| n == base + again)
+                        .unwrap_or(saved);
                     let report = resume(&service, saved);
                     assert_drained_run_is_whole(&service, &report, &context);
                 }
@@ -939,6 +972,11 @@ fn a_mark_whose_answer_is_lost_is_still_lifted() {
     service.marks_then_500.set(true); // applied every time, never confirmed
     let report = run_keeping_reports(&service, Start::Fresh(&plan)).unwrap();
     assert!(report.notes.iter().any(|n| n.starts_with("could not put")), "{:?}", report.notes);
-    assert!(report.servers.iter().filter(|s| s.drain.as_ref().is_some_and(|d| d.marked_by_run)).all(|s| s.drain.clone().unwrap().marked_at.is_none()));
+    assert!(report.servers.iter().filter(|s| s.drain.as_ref().is_some_and(|d| d.marked_by_run)).all(|s| s
+        .drain
+        .clone()
+        .unwrap()
+        .marked_at
+        .is_none()));
     assert_drained_run_is_whole(&service, &report, "marks answered 500");
 }

@@ -27,9 +27,7 @@ fn query_pairs(query: &Value) -> Vec<(String, QueryValue)> {
 
 fn str_pairs(list: &Value) -> Vec<(String, String)> {
     list.as_array()
-        .map(|items| {
-            items.iter().map(|p| (p[0].as_str().unwrap().to_owned(), p[1].as_str().unwrap().to_owned())).collect()
-        })
+        .map(|items| items.iter().map(|p| (p[0].as_str().unwrap().to_owned(), p[1].as_str().unwrap().to_owned())).collect())
         .unwrap_or_default()
 }
 

@@ -40,20 +40,11 @@ impl Series {
 }
 
 async fn time(client: &reqwest::Client, base: &str, name: &'static str, query: impl Fn(usize) -> String) -> Series {
-    let mut series = Series {
-        name,
-        millis: Vec::with_capacity(REQUESTS),
-        bytes: 0,
-    };
+    let mut series = Series { name, millis: Vec::with_capacity(REQUESTS), bytes: 0 };
     for i in 0..WARMUP + REQUESTS {
         let url = format!("{base}/v1/{PROJECT}/app-servers?{}", query(i));
         let started = Instant::now();
-        let response = client
-            .get(&url)
-            .header("X-Auth-Token", TOKEN)
-            .send()
-            .await
-            .expect("answer");
+        let response = client.get(&url).header("X-Auth-Token", TOKEN).send().await.expect("answer");
         assert_eq!(response.status(), 200, "{url}");
         let body = response.bytes().await.expect("body");
         let elapsed = started.elapsed();
@@ -70,20 +61,11 @@ async fn main() {
     let started = Instant::now();
     let (mut child, addr) = start_gateway(SERVERS).await;
     let base = format!("http://{addr}");
-    println!(
-        "tsvi-gateway with {SERVERS} servers up in {:.0} ms at {base}",
-        started.elapsed().as_secs_f64() * 1000.0
-    );
+    println!("tsvi-gateway with {SERVERS} servers up in {:.0} ms at {base}", started.elapsed().as_secs_f64() * 1000.0);
 
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(1)
-        .build()
-        .expect("client");
+    let client = reqwest::Client::builder().pool_max_idle_per_host(1).build().expect("client");
     let pages = SERVERS / 100;
-    let unfiltered = time(&client, &base, "ListServers limit=100", |i| {
-        format!("limit=100&offset={}", (i * 379 % pages) * 100)
-    })
-    .await;
+    let unfiltered = time(&client, &base, "ListServers limit=100", |i| format!("limit=100&offset={}", (i * 379 % pages) * 100)).await;
     let groups: serde_json::Value = serde_json::from_str(
         &client
             .get(format!("{base}/v1/{PROJECT}/app-server-groups"))
@@ -101,10 +83,7 @@ async fn main() {
         format!("limit=100&offset={}&server_group_id={group}", (i * 37 % 100) * 100)
     })
     .await;
-    let by_name = time(&client, &base, "ListServers limit=100, name filter", |i| {
-        format!("limit=100&server_name=aps-{:02}", i % 100)
-    })
-    .await;
+    let by_name = time(&client, &base, "ListServers limit=100, name filter", |i| format!("limit=100&server_name=aps-{:02}", i % 100)).await;
 
     unfiltered.report();
     filtered.report();

@@ -24,16 +24,12 @@ use std::time::Duration;
 
 #[tokio::main]
 async fn main() {
-    let requests: usize = std::env::var("LOAD_REQUESTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20);
+    let requests: usize = std::env::var("LOAD_REQUESTS").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
 
     let (mut child, addr) = start_gateway(2000).await;
-    for (label, pause) in [
-        ("1a. each client one call a second", Duration::from_secs(1)),
-        ("1b. each client back to back (saturated)", Duration::ZERO),
-    ] {
+    for (label, pause) in
+        [("1a. each client one call a second", Duration::from_secs(1)), ("1b. each client back to back (saturated)", Duration::ZERO)]
+    {
         let plan = load::LoadPlan {
             addr,
             token: TOKEN.into(),

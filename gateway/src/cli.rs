@@ -133,9 +133,7 @@ impl Cli {
             return Ok(Some(endpoint.to_owned()));
         }
         match &self.upstream {
-            Some(url) => check_endpoint(url, false)
-                .map(Some)
-                .map_err(|issue| format!("--upstream: {}", issue.message)),
+            Some(url) => check_endpoint(url, false).map(Some).map_err(|issue| format!("--upstream: {}", issue.message)),
             None => Ok(None),
         }
     }
@@ -215,50 +213,19 @@ mod tests {
         assert!(parse(&["--project-id", "nope"]).unwrap().into_config().is_err());
         assert!(parse(&["--max-connections", "0"]).is_err());
         assert!(parse(&["--head-timeout-ms", "0"]).is_err());
-        let limits = parse(&[
-            "--max-connections",
-            "8",
-            "--head-timeout-ms",
-            "300",
-            "--ledger-max",
-            "5",
-        ])
-        .unwrap()
-        .into_config()
-        .unwrap()
-        .limits;
-        assert_eq!(
-            (limits.max_connections, limits.head_timeout_ms, limits.ledger_max),
-            (8, 300, 5)
-        );
+        let limits =
+            parse(&["--max-connections", "8", "--head-timeout-ms", "300", "--ledger-max", "5"]).unwrap().into_config().unwrap().limits;
+        assert_eq!((limits.max_connections, limits.head_timeout_ms, limits.ledger_max), (8, 300, 5));
     }
 
     #[test]
     fn regions_and_upstreams() {
         assert_eq!(
-            parse(&["--region", "cn-north-4"])
-                .unwrap()
-                .upstream()
-                .unwrap()
-                .as_deref(),
+            parse(&["--region", "cn-north-4"]).unwrap().upstream().unwrap().as_deref(),
             Some("https://appstream.cn-north-4.myhuaweicloud.com")
         );
-        assert!(parse(&["--region", "mars-1"])
-            .unwrap()
-            .upstream()
-            .unwrap_err()
-            .contains("cn-north-4"));
-        assert_eq!(
-            parse(&["--upstream", "http://127.0.0.1:9"])
-                .unwrap()
-                .upstream()
-                .unwrap()
-                .as_deref(),
-            Some("http://127.0.0.1:9")
-        );
-        assert!(parse(&["--upstream", "http://example.com"])
-            .unwrap()
-            .upstream()
-            .is_err());
+        assert!(parse(&["--region", "mars-1"]).unwrap().upstream().unwrap_err().contains("cn-north-4"));
+        assert_eq!(parse(&["--upstream", "http://127.0.0.1:9"]).unwrap().upstream().unwrap().as_deref(), Some("http://127.0.0.1:9"));
+        assert!(parse(&["--upstream", "http://example.com"]).unwrap().upstream().is_err());
     }
 }

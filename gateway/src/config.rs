@@ -124,9 +124,6 @@ impl GatewayConfig {
 
     /// A proxy on a free loopback port.
     pub fn proxy(proxy: ProxyConfig) -> Self {
-        GatewayConfig {
-            mode: Mode::Proxy(proxy),
-            ..Self::simulator(SimulatorConfig::default())
-        }
+        GatewayConfig { mode: Mode::Proxy(proxy), ..Self::simulator(SimulatorConfig::default()) }
     }
 }

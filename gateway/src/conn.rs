@@ -55,8 +55,7 @@ impl Refusal {
 
     /// The complete answer, closing the connection.
     pub fn response(&self, request_id: &str, date: Option<&str>) -> Vec<u8> {
-        let body =
-            serde_json::json!({ "error_code": self.code, "error_msg": self.msg, "request_id": request_id }).to_string();
+        let body = serde_json::json!({ "error_code": self.code, "error_msg": self.msg, "request_id": request_id }).to_string();
         let mut head = format!(
             "HTTP/1.1 {} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\ncache-control: no-store\r\n{}: {request_id}\r\n",
             self.status.as_u16(),
@@ -87,11 +86,7 @@ const MAX_CONTENT_LENGTH: u64 = 1 << 53;
 const REQUEST_LINE_EXTRA: usize = 32;
 
 fn target_too_long() -> Refusal {
-    Refusal::new(
-        StatusCode::URI_TOO_LONG,
-        codes::URI_TOO_LONG,
-        "The request target is longer than 8 KiB.",
-    )
+    Refusal::new(StatusCode::URI_TOO_LONG, codes::URI_TOO_LONG, "The request target is longer than 8 KiB.")
 }
 
 /// How a request body is delimited, from its head.
@@ -122,9 +117,7 @@ fn check_head(head: &[u8]) -> Result<Framing, Refusal> {
         return Err(target_too_long());
     }
     if axum::http::Uri::try_from(target).is_err() || !target.is_ascii() {
-        return Err(Refusal::bad_request(
-            "The request target is not a valid URI (it must be ASCII, with other bytes percent-encoded).",
-        ));
+        return Err(Refusal::bad_request("The request target is not a valid URI (it must be ASCII, with other bytes percent-encoded)."));
     }
     let mut length: Option<u64> = None;
     let mut chunked = false;
@@ -138,9 +131,7 @@ fn check_head(head: &[u8]) -> Result<Framing, Refusal> {
             match (value, length) {
                 (None, _) => return Err(Refusal::bad_request("The Content-Length header is not a whole number.")),
                 (Some(v), Some(seen)) if v != seen => {
-                    return Err(Refusal::bad_request(
-                        "The request has Content-Length headers that disagree.",
-                    ))
+                    return Err(Refusal::bad_request("The request has Content-Length headers that disagree."))
                 }
                 (Some(v), _) => length = Some(v),
             }
@@ -151,17 +142,13 @@ fn check_head(head: &[u8]) -> Result<Framing, Refusal> {
             let text = std::str::from_utf8(header.value).unwrap_or("");
             let last = text.rsplit(',').next().unwrap_or("").trim();
             if !last.eq_ignore_ascii_case("chunked") || chunked {
-                return Err(Refusal::bad_request(
-                    "The Transfer-Encoding header must end with chunked, once.",
-                ));
+                return Err(Refusal::bad_request("The Transfer-Encoding header must end with chunked, once."));
             }
             chunked = true;
         }
     }
     match (chunked, length) {
-        (true, Some(_)) => Err(Refusal::bad_request(
-            "The request has both Content-Length and Transfer-Encoding.",
-        )),
+        (true, Some(_)) => Err(Refusal::bad_request("The request has both Content-Length and Transfer-Encoding.")),
         (true, None) => Ok(Framing::Chunked),
         (false, length) => Ok(Framing::Length(length.unwrap_or(0))),
     }
@@ -315,11 +302,7 @@ impl<T> GuardedIo<T> {
                     let from = scanned.saturating_sub(3);
                     let Some(end) = find_blank_line(&self.head[from.min(self.head.len())..]).map(|i| from + i) else {
                         // A request line longer than any valid one: say so before it ends.
-                        let line = self
-                            .head
-                            .windows(2)
-                            .position(|w| w == b"\r\n")
-                            .unwrap_or(self.head.len());
+                        let line = self.head.windows(2).position(|w| w == b"\r\n").unwrap_or(self.head.len());
                         if line > MAX_TARGET_BYTES + REQUEST_LINE_EXTRA {
                             self.refuse(target_too_long());
                         } else if self.head.len() > MAX_HEAD_BYTES {
@@ -329,9 +312,7 @@ impl<T> GuardedIo<T> {
                                 "The request head is larger than 64 KiB.",
                             ));
                         } else {
-                            self.phase = Phase::Head {
-                                scanned: self.head.len(),
-                            };
+                            self.phase = Phase::Head { scanned: self.head.len() };
                         }
                         return;
                     };
@@ -461,11 +442,7 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for GuardedIo<T> {
         Pin::new(&mut self.inner).poll_write(cx, buf)
     }
 
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
+    fn poll_write_vectored(mut self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
     }
 
@@ -493,14 +470,8 @@ mod tests {
     #[test]
     fn heads_are_checked_as_hyper_would() {
         assert_eq!(framing("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), Ok(Framing::Length(0)));
-        assert_eq!(
-            framing("PATCH /x HTTP/1.1\r\nContent-Length: 12\r\ncontent-length: 12\r\n\r\n"),
-            Ok(Framing::Length(12))
-        );
-        assert_eq!(
-            framing("POST /x HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"),
-            Ok(Framing::Chunked)
-        );
+        assert_eq!(framing("PATCH /x HTTP/1.1\r\nContent-Length: 12\r\ncontent-length: 12\r\n\r\n"), Ok(Framing::Length(12)));
+        assert_eq!(framing("POST /x HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"), Ok(Framing::Chunked));
         let bad = StatusCode::BAD_REQUEST;
         for head in [
             "GET / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n",

@@ -52,13 +52,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, msg: impl Into<Cow<'static, str>>) -> Self {
-        ApiError {
-            status,
-            code,
-            msg: msg.into(),
-            retry_after: None,
-            allow: None,
-        }
+        ApiError { status, code, msg: msg.into(), retry_after: None, allow: None }
     }
 
     pub fn bad_request(msg: impl Into<Cow<'static, str>>) -> Self {
@@ -67,11 +61,7 @@ impl ApiError {
 
     /// 401. `why` says which check failed and never contains a secret.
     pub fn unauthorized(why: &str) -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            codes::BAD_AUTH,
-            format!("Incorrect IAM authentication information: {why}"),
-        )
+        Self::new(StatusCode::UNAUTHORIZED, codes::BAD_AUTH, format!("Incorrect IAM authentication information: {why}"))
     }
 
     pub fn forbidden(msg: impl Into<Cow<'static, str>>) -> Self {
@@ -83,11 +73,7 @@ impl ApiError {
     }
 
     pub fn no_such_api() -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            codes::NO_SUCH_API,
-            "The API does not exist or has not been published in the environment.",
-        )
+        Self::new(StatusCode::NOT_FOUND, codes::NO_SUCH_API, "The API does not exist or has not been published in the environment.")
     }
 
     pub fn method_not_allowed(method: &str, allow: &str) -> Self {
@@ -126,19 +112,11 @@ impl ApiError {
     }
 
     pub fn internal() -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            codes::INTERNAL,
-            "Internal server error.",
-        )
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, codes::INTERNAL, "Internal server error.")
     }
 
     pub fn unavailable() -> Self {
-        Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            codes::UNAVAILABLE,
-            "The service is temporarily unavailable; try again later.",
-        )
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, codes::UNAVAILABLE, "The service is temporarily unavailable; try again later.")
     }
 
     pub fn sim_bad_request(msg: impl Into<Cow<'static, str>>) -> Self {

@@ -38,11 +38,7 @@ pub async fn api_gate(State(sim): State<Arc<Simulator>>, request: Request, next:
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }
-    let request_id = request
-        .extensions()
-        .get::<RequestId>()
-        .map(|r| r.0.clone())
-        .unwrap_or_default();
+    let request_id = request.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
     let (parts, body) = request.into_parts();
     let batch = is_batch_update(&parts.method, parts.uri.path());
     let bytes = match axum::body::to_bytes(body, sim.max_api_body()).await {
@@ -52,10 +48,7 @@ pub async fn api_gate(State(sim): State<Arc<Simulator>>, request: Request, next:
             return ApiError::new(
                 axum::http::StatusCode::PAYLOAD_TOO_LARGE,
                 crate::error::codes::TOO_LARGE,
-                format!(
-                    "The request body is larger than {} bytes or could not be read.",
-                    sim.max_api_body()
-                ),
+                format!("The request body is larger than {} bytes or could not be read.", sim.max_api_body()),
             )
             .into_response();
         }
@@ -63,11 +56,7 @@ pub async fn api_gate(State(sim): State<Arc<Simulator>>, request: Request, next:
     let response = admit_and_run(&sim, parts, bytes.clone(), batch, next).await;
     // Only requests with a valid credential are recorded: unknown callers cannot fill it.
     if batch && response.extensions().get::<Authenticated>().is_some() {
-        let status = if response.extensions().get::<DropConnection>().is_some() {
-            0
-        } else {
-            response.status().as_u16()
-        };
+        let status = if response.extensions().get::<DropConnection>().is_some() { 0 } else { response.status().as_u16() };
         let note = response.extensions().get::<LedgerNote>().cloned().unwrap_or_default();
         sim.record(request_id, status, ids_in_body(&bytes), note);
     }
@@ -75,10 +64,7 @@ pub async fn api_gate(State(sim): State<Arc<Simulator>>, request: Request, next:
 }
 
 fn with_fault_note(mut response: Response, fault: Fault) -> Response {
-    response.extensions_mut().insert(LedgerNote {
-        fault: Some(fault.name()),
-        ..Default::default()
-    });
+    response.extensions_mut().insert(LedgerNote { fault: Some(fault.name()), ..Default::default() });
     response
 }
 
@@ -96,18 +82,10 @@ async fn admit_and_run(sim: &Simulator, parts: Parts, body: Bytes, batch: bool, 
     response
 }
 
-async fn authenticated(
-    sim: &Simulator,
-    access: auth::Access,
-    parts: Parts,
-    body: Bytes,
-    batch: bool,
-    next: Next,
-) -> Response {
+async fn authenticated(sim: &Simulator, access: auth::Access, parts: Parts, body: Bytes, batch: bool, next: Next) -> Response {
     let project = auth::path_project(parts.uri.path()).unwrap_or("");
     if project != sim.credentials.project_id {
-        return ApiError::not_found(format!("The project {} does not exist.", crate::error::quote(project)))
-            .into_response();
+        return ApiError::not_found(format!("The project {} does not exist.", crate::error::quote(project))).into_response();
     }
     let Some(budget) = sim.take_budget(&credential_key(&parts)) else {
         return authorized(sim, access, parts, body, batch, next).await;
@@ -115,10 +93,7 @@ async fn authenticated(
     let mut response = match budget.retry_after_s {
         Some(retry_after_s) => {
             let mut refused = ApiError::rate_limited(budget.limit, retry_after_s).into_response();
-            refused.extensions_mut().insert(LedgerNote {
-                fault: Some("rate_limit"),
-                ..Default::default()
-            });
+            refused.extensions_mut().insert(LedgerNote { fault: Some("rate_limit"), ..Default::default() });
             refused
         }
         None => authorized(sim, access, parts, body, batch, next).await,
@@ -159,17 +134,9 @@ fn budget_headers(response: &mut Response, budget: &Budget) {
 }
 
 /// After the credential and the project: the read-only check, the faults, the handler.
-async fn authorized(
-    sim: &Simulator,
-    access: auth::Access,
-    mut parts: Parts,
-    body: Bytes,
-    batch: bool,
-    next: Next,
-) -> Response {
+async fn authorized(sim: &Simulator, access: auth::Access, mut parts: Parts, body: Bytes, batch: bool, next: Next) -> Response {
     if !access.allows(&parts.method) {
-        return ApiError::forbidden("The IAM user is not authorized to access the API: the credential is read-only.")
-            .into_response();
+        return ApiError::forbidden("The IAM user is not authorized to access the API: the credential is read-only.").into_response();
     }
     let fault = sim.faults().draw(batch);
     match fault {
@@ -196,13 +163,7 @@ mod tests {
         let p = "/v1/0123456789abcdef0123456789abcdef/app-servers/actions/batch-update-tsvi";
         assert!(is_batch_update(&Method::PATCH, p));
         assert!(!is_batch_update(&Method::PUT, p));
-        assert!(!is_batch_update(
-            &Method::PATCH,
-            "/v1/p/app-servers/actions/batch-maint"
-        ));
-        assert!(!is_batch_update(
-            &Method::PATCH,
-            "/v1/p/x/app-servers/actions/batch-update-tsvi"
-        ));
+        assert!(!is_batch_update(&Method::PATCH, "/v1/p/app-servers/actions/batch-maint"));
+        assert!(!is_batch_update(&Method::PATCH, "/v1/p/x/app-servers/actions/batch-update-tsvi"));
     }
 }

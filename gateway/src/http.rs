@@ -44,24 +44,15 @@ pub struct RequestIds {
 
 impl Default for RequestIds {
     fn default() -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0);
-        RequestIds {
-            salt: mix(nanos ^ ((std::process::id() as u64) << 32)),
-            counter: AtomicU64::new(0),
-        }
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+        RequestIds { salt: mix(nanos ^ ((std::process::id() as u64) << 32)), counter: AtomicU64::new(0) }
     }
 }
 
 impl RequestIds {
     pub fn next(&self) -> String {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
-        format_uuid(
-            mix(self.salt ^ n),
-            mix(self.salt.rotate_left(29) ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
-        )
+        format_uuid(mix(self.salt ^ n), mix(self.salt.rotate_left(29) ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15)))
     }
 }
 
@@ -75,10 +66,7 @@ pub struct Common {
 
 impl Common {
     pub fn new(bound: SocketAddr) -> Self {
-        Common {
-            request_ids: RequestIds::default(),
-            allowed_hosts: allowed_hosts(bound),
-        }
+        Common { request_ids: RequestIds::default(), allowed_hosts: allowed_hosts(bound) }
     }
 }
 
@@ -92,12 +80,7 @@ pub fn allowed_hosts(bound: SocketAddr) -> Option<Vec<String>> {
             SocketAddr::V4(v4) => v4.ip().to_string(),
             SocketAddr::V6(v6) => format!("[{}]", v6.ip()),
         };
-        vec![
-            format!("{ip}:{port}"),
-            format!("localhost:{port}"),
-            format!("127.0.0.1:{port}"),
-            format!("[::1]:{port}"),
-        ]
+        vec![format!("{ip}:{port}"), format!("localhost:{port}"), format!("127.0.0.1:{port}"), format!("[::1]:{port}")]
     })
 }
 
@@ -134,11 +117,7 @@ pub fn is_clean_api_path(path: &str) -> bool {
     };
     let mut segments = rest.split('/');
     let plain = |s: &str| {
-        !s.is_empty()
-            && s != "."
-            && s != ".."
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
+        !s.is_empty() && s != "." && s != ".." && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
     };
     segments.next().is_some_and(plain) && segments.next().is_some() && rest.split('/').all(plain)
 }
@@ -148,11 +127,7 @@ fn refusal(common: &Common, request: &Request) -> Option<ApiError> {
     let headers = request.headers();
     let path = request.uri().path();
     if headers.get_all(header::HOST).iter().nth(1).is_some() {
-        return Some(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            codes::GUARD_BAD_REQUEST,
-            "The request has more than one Host header.",
-        ));
+        return Some(ApiError::new(StatusCode::BAD_REQUEST, codes::GUARD_BAD_REQUEST, "The request has more than one Host header."));
     }
     if let Some(allowed) = &common.allowed_hosts {
         let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
@@ -167,11 +142,7 @@ fn refusal(common: &Common, request: &Request) -> Option<ApiError> {
         }
     }
     if is_cross_origin_write(request.method(), headers) {
-        return Some(ApiError::new(
-            StatusCode::FORBIDDEN,
-            codes::GUARD,
-            "Cross-origin writes are refused.",
-        ));
+        return Some(ApiError::new(StatusCode::FORBIDDEN, codes::GUARD, "Cross-origin writes are refused."));
     }
     if is_guarded_path(path) && is_cross_site(headers) {
         return Some(ApiError::new(
@@ -225,9 +196,7 @@ pub async fn common(State(common): State<Arc<Common>>, mut request: Request, nex
     for (name, value) in SECURITY_HEADERS {
         headers.insert(name, HeaderValue::from_static(value));
     }
-    headers
-        .entry(header::CACHE_CONTROL)
-        .or_insert(HeaderValue::from_static("no-store"));
+    headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
     response
 }
 
@@ -254,14 +223,10 @@ fn render_error_body(response: &mut Response, method: &Method, request_id: &str)
                     error.msg = format!("Method {method} is not allowed on this path.").into();
                     error
                 }
-                StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    codes::TOO_LARGE,
-                    "The request body is too large.",
-                ),
-                status if status.is_client_error() => {
-                    ApiError::new(status, codes::BAD_REQUEST, "The request is malformed.")
+                StatusCode::PAYLOAD_TOO_LARGE => {
+                    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, codes::TOO_LARGE, "The request body is too large.")
                 }
+                status if status.is_client_error() => ApiError::new(status, codes::BAD_REQUEST, "The request is malformed."),
                 status => ApiError::new(status, codes::INTERNAL, "Internal server error."),
             }
         }
@@ -289,10 +254,7 @@ mod tests {
     fn cross_origin_writes_are_recognized() {
         let mut headers = HeaderMap::new();
         headers.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8780"));
-        assert!(
-            !is_cross_origin_write(&Method::PATCH, &headers),
-            "no Origin: not a browser"
-        );
+        assert!(!is_cross_origin_write(&Method::PATCH, &headers), "no Origin: not a browser");
         headers.insert(header::ORIGIN, HeaderValue::from_static("http://127.0.0.1:8780"));
         assert!(!is_cross_origin_write(&Method::PATCH, &headers));
         headers.insert(header::ORIGIN, HeaderValue::from_static("https://evil.example"));
@@ -302,12 +264,8 @@ mod tests {
 
     #[test]
     fn clean_api_paths() {
-        for good in [
-            "/v1/0a1b/app-servers",
-            "/v1/p/app-servers/actions/batch-update-tsvi",
-            "/v2/p/job/123",
-            "/v1/p/app-servers/a.b-c_d~e",
-        ] {
+        for good in ["/v1/0a1b/app-servers", "/v1/p/app-servers/actions/batch-update-tsvi", "/v2/p/job/123", "/v1/p/app-servers/a.b-c_d~e"]
+        {
             assert!(is_clean_api_path(good), "{good}");
         }
         for bad in [

@@ -29,41 +29,23 @@ fn banner(config: &GatewayConfig, url: &str) {
             );
             println!("  page:           {url}/");
             println!("  project id:     {}", c.project_id);
-            println!(
-                "  token:          {}   (X-Auth-Token)",
-                shown(&c.token, DEFAULT_TOKEN, "--token")
-            );
+            println!("  token:          {}   (X-Auth-Token)", shown(&c.token, DEFAULT_TOKEN, "--token"));
             println!("  AK / SK:        {} / {}", c.ak, shown(&c.sk, DEFAULT_SK, "--sk"));
             if c.ak != DEFAULT_AK {
                 println!("                  (AK set by --ak)");
             }
             println!(
                 "  read-only:      {}",
-                if c.readonly_token.is_some() {
-                    "a read-only token is set (--readonly-token)"
-                } else {
-                    "none"
-                }
+                if c.readonly_token.is_some() { "a read-only token is set (--readonly-token)" } else { "none" }
             );
             println!("  test control:   {url}/_sim/");
-            println!(
-                "  job: {} ms per server, failure rate {}, latency {} ms",
-                st.job_ms, st.sub_job_failure_rate, s.latency_ms
-            );
+            println!("  job: {} ms per server, failure rate {}, latency {} ms", st.job_ms, st.sub_job_failure_rate, s.latency_ms);
         }
         Mode::Proxy(p) => {
             println!("tsvi-gateway {}: proxy to {}", env!("CARGO_PKG_VERSION"), p.upstream);
             println!("  page:           {url}/   (connect with auth \"the gateway signs\")");
-            println!(
-                "  signing as AK:  {}… from HUAWEICLOUD_SDK_AK",
-                p.credentials.ak.chars().take(4).collect::<String>()
-            );
-            println!(
-                "  project id:     {}",
-                p.project_id
-                    .as_deref()
-                    .unwrap_or("(HUAWEICLOUD_SDK_PROJECT_ID not set)")
-            );
+            println!("  signing as AK:  {}… from HUAWEICLOUD_SDK_AK", p.credentials.ak.chars().take(4).collect::<String>());
+            println!("  project id:     {}", p.project_id.as_deref().unwrap_or("(HUAWEICLOUD_SDK_PROJECT_ID not set)"));
         }
     }
     if !config.www.join("index.html").is_file() {

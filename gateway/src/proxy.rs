@@ -57,11 +57,7 @@ impl ProxyConfig {
         };
         Ok(ProxyConfig {
             upstream,
-            credentials: AkSk {
-                ak,
-                sk,
-                security_token: var("HUAWEICLOUD_SDK_SECURITY_TOKEN"),
-            },
+            credentials: AkSk { ak, sk, security_token: var("HUAWEICLOUD_SDK_SECURITY_TOKEN") },
             project_id: var("HUAWEICLOUD_SDK_PROJECT_ID"),
             timeout_ms,
         })
@@ -82,19 +78,12 @@ impl Proxy {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|_| "the HTTP client could not be built".to_string())?;
-        Ok(Proxy {
-            config,
-            client,
-            max_body_bytes,
-        })
+        Ok(Proxy { config, client, max_body_bytes })
     }
 }
 
 pub fn router(proxy: Arc<Proxy>) -> Router {
-    Router::new()
-        .route("/v1/{*rest}", any(forward))
-        .route("/v2/{*rest}", any(forward))
-        .with_state(proxy)
+    Router::new().route("/v1/{*rest}", any(forward)).route("/v2/{*rest}", any(forward)).with_state(proxy)
 }
 
 fn gateway_error(status: StatusCode, code: &'static str, msg: &'static str) -> Response {
@@ -161,10 +150,7 @@ async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response 
     for (name, value) in relayed {
         response.headers_mut().insert(name, value);
     }
-    response
-        .headers_mut()
-        .entry(header::CONTENT_TYPE)
-        .or_insert(HeaderValue::from_static("application/json"));
+    response.headers_mut().entry(header::CONTENT_TYPE).or_insert(HeaderValue::from_static("application/json"));
     response.extensions_mut().insert(Passthrough);
     response
 }
@@ -185,11 +171,7 @@ fn transport_error(e: &reqwest::Error) -> Response {
             "The upstream did not answer in time; the request may have been applied.",
         )
     } else {
-        gateway_error(
-            StatusCode::BAD_GATEWAY,
-            codes::UPSTREAM_BAD,
-            "The upstream connection failed; the request may have been applied.",
-        )
+        gateway_error(StatusCode::BAD_GATEWAY, codes::UPSTREAM_BAD, "The upstream connection failed; the request may have been applied.")
     }
 }
 
@@ -201,11 +183,7 @@ mod tests {
     fn debug_hides_the_secret() {
         let config = ProxyConfig {
             upstream: "https://x".into(),
-            credentials: AkSk {
-                ak: "AK".into(),
-                sk: "SECRET".into(),
-                security_token: Some("TOKEN".into()),
-            },
+            credentials: AkSk { ak: "AK".into(), sk: "SECRET".into(), security_token: Some("TOKEN".into()) },
             project_id: None,
             timeout_ms: 1,
         };
@@ -216,9 +194,6 @@ mod tests {
     #[test]
     fn queries_are_decoded_for_resigning() {
         let pairs = sign::parse_wire_query("limit=10&server_name=a%20b");
-        assert_eq!(
-            pairs[1],
-            ("server_name".to_string(), sign::QueryValue::Text("a b".into()))
-        );
+        assert_eq!(pairs[1], ("server_name".to_string(), sign::QueryValue::Text("a b".into())));
     }
 }

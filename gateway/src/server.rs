@@ -102,30 +102,16 @@ pub fn build_router(config: &GatewayConfig, bound: SocketAddr) -> Result<App, St
         }
         Mode::Proxy(p) => {
             let config_json = json!({ "mode": "proxy", "endpoint": null, "projectId": p.project_id, "auth": "none" });
-            (
-                proxy::router(Arc::new(Proxy::new(p.clone(), limits.max_api_body)?)),
-                None,
-                config_json,
-            )
+            (proxy::router(Arc::new(Proxy::new(p.clone(), limits.max_api_body)?)), None, config_json)
         }
     };
-    let site = Arc::new(StaticSite {
-        www: config.www.clone(),
-        pkg: config.pkg.clone(),
-        config_json,
-    });
+    let site = Arc::new(StaticSite { www: config.www.clone(), pkg: config.pkg.clone(), config_json });
     let common = Arc::new(Common::new(bound));
-    let mut router = api
-        .merge(static_files::router(site))
-        .layer(from_fn_with_state(common.clone(), http::common));
+    let mut router = api.merge(static_files::router(site)).layer(from_fn_with_state(common.clone(), http::common));
     if let Some(sim) = &simulator {
         router = router.layer(axum::middleware::map_response_with_state(sim.clone(), simulated_date));
     }
-    Ok(App {
-        router,
-        simulator,
-        common,
-    })
+    Ok(App { router, simulator, common })
 }
 
 /// The simulator's `Date` follows its own clock, `/_sim/clock` offset included, as a real
@@ -236,9 +222,7 @@ async fn serve_connection(stream: TcpStream, router: Router, serving: Arc<Servin
             };
             state.answered();
             if state.close_after_answer() {
-                response
-                    .headers_mut()
-                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+                response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
             }
             if response.extensions().get::<DropConnection>().is_some() {
                 signal.notify_one();
@@ -249,10 +233,8 @@ async fn serve_connection(stream: TcpStream, router: Router, serving: Arc<Servin
     });
     // hyper's own header-read timeout stays off: the guard times heads (and idle keep-alive
     // connections) itself, and answers slow heads with a 408 of its own.
-    let connection = hyper::server::conn::http1::Builder::new()
-        .header_read_timeout(None)
-        .serve_connection(TokioIo::new(io), service)
-        .without_shutdown();
+    let connection =
+        hyper::server::conn::http1::Builder::new().header_read_timeout(None).serve_connection(TokioIo::new(io), service).without_shutdown();
     let parts = tokio::select! {
         result = connection => result.ok(),
         // Dropping the connection closes the socket without writing the answer.

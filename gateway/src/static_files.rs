@@ -22,11 +22,7 @@ pub struct StaticSite {
 }
 
 pub fn router(site: Arc<StaticSite>) -> Router {
-    Router::new()
-        .route("/config.json", get(config_json))
-        .route("/pkg/{*path}", get(pkg_file))
-        .fallback(www_file)
-        .with_state(site)
+    Router::new().route("/config.json", get(config_json)).route("/pkg/{*path}", get(pkg_file)).fallback(www_file).with_state(site)
 }
 
 async fn config_json(State(site): State<Arc<StaticSite>>) -> Json<Value> {
@@ -39,12 +35,7 @@ pub fn content_type(path: &Path) -> &'static str {
     if name.ends_with(".d.ts") {
         return "text/plain; charset=utf-8";
     }
-    match path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
+    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
         Some("html" | "htm") => "text/html; charset=utf-8",
         Some("js" | "mjs" | "cjs") => "text/javascript; charset=utf-8",
         Some("wasm") => "application/wasm",
@@ -76,12 +67,7 @@ pub fn resolve(root: &Path, encoded: &str) -> Option<PathBuf> {
 }
 
 fn not_found(what: &str) -> Response {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        codes::PAGE_NOT_FOUND,
-        format!("{what} was not found."),
-    )
-    .into_response()
+    ApiError::new(StatusCode::NOT_FOUND, codes::PAGE_NOT_FOUND, format!("{what} was not found.")).into_response()
 }
 
 async fn serve(root: &Path, encoded: &str, what: &str) -> Response {
@@ -137,22 +123,9 @@ mod tests {
     #[test]
     fn unsafe_paths_are_refused() {
         let root = Path::new("/srv/www");
-        assert_eq!(
-            resolve(root, "/app/main.js"),
-            Some(PathBuf::from("/srv/www/app/main.js"))
-        );
-        assert_eq!(
-            resolve(root, "/my%20file.js"),
-            Some(PathBuf::from("/srv/www/my file.js"))
-        );
-        for bad in [
-            "/../etc/passwd",
-            "/a/%2e%2e/b",
-            "/.git/config",
-            "/a%2Fb",
-            "/a%5Cb",
-            "/%ff",
-        ] {
+        assert_eq!(resolve(root, "/app/main.js"), Some(PathBuf::from("/srv/www/app/main.js")));
+        assert_eq!(resolve(root, "/my%20file.js"), Some(PathBuf::from("/srv/www/my file.js")));
+        for bad in ["/../etc/passwd", "/a/%2e%2e/b", "/.git/config", "/a%2Fb", "/a%5Cb", "/%ff"] {
             assert_eq!(resolve(root, bad), None, "{bad}");
         }
     }

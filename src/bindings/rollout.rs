@@ -108,7 +108,6 @@ impl JsClient {
             Ok(run_with(client, run_setup(&arg(options))?, Start::Resume(report)))
         })
     }
-
 }
 
 /// The report as CSV, one line per server, formulas defused for spreadsheets.

@@ -2,8 +2,8 @@
 //! `maxUnavailable`, retries that never reboot a server twice, and a report that can resume.
 
 pub mod plan;
-pub mod retry;
 pub mod report;
+pub mod retry;
 pub mod run;
 
 use std::cell::OnceCell;

@@ -125,7 +125,12 @@ pub struct GroupState {
 
 impl From<&ServerGroup> for GroupState {
     fn from(g: &ServerGroup) -> Self {
-        GroupState { id: g.id.clone().unwrap_or_default(), name: g.name.clone(), ip_virtual: g.ip_virtual, app_server_count: g.app_server_count }
+        GroupState {
+            id: g.id.clone().unwrap_or_default(),
+            name: g.name.clone(),
+            ip_virtual: g.ip_virtual,
+            app_server_count: g.app_server_count,
+        }
     }
 }
 
@@ -201,8 +206,15 @@ impl Default for RolloutOptions {
 }
 
 const OPTION_NAMES: &[&str] = &[
-    "batchSize", "concurrency", "maxUnavailable", "includeBusy", "includeMaintained", "drain",
-    "drainTimeoutMs", "haltAfterFailures", "enable",
+    "batchSize",
+    "concurrency",
+    "maxUnavailable",
+    "includeBusy",
+    "includeMaintained",
+    "drain",
+    "drainTimeoutMs",
+    "haltAfterFailures",
+    "enable",
 ];
 
 fn whole(value: &Value, path: &str, min: f64, max: f64, issues: &mut Vec<Issue>) -> Option<f64> {
@@ -639,7 +651,10 @@ mod tests {
         let plan = plan_rollout(&servers, &groups, &opts(r#"{"maxUnavailable":"100%"}"#));
         let planned: Vec<&String> = plan.planned_ids().collect();
         assert_eq!(planned, ["idle1", "idle2"]);
-        assert_eq!(plan.skipped.iter().map(|s| (s.id.as_str(), s.reason)).collect::<Vec<_>>(), [("busy", SkipReason::Busy), ("light", SkipReason::Busy)]);
+        assert_eq!(
+            plan.skipped.iter().map(|s| (s.id.as_str(), s.reason)).collect::<Vec<_>>(),
+            [("busy", SkipReason::Busy), ("light", SkipReason::Busy)]
+        );
 
         let plan = plan_rollout(&servers, &groups, &opts(r#"{"maxUnavailable":"100%","includeBusy":true}"#));
         assert_eq!(plan.planned_ids().collect::<Vec<_>>(), ["idle1", "idle2", "light", "busy"]);
@@ -705,7 +720,8 @@ mod tests {
 
         let forced = plan_rollout(&servers, &groups, &opts(r#"{"enable":true}"#));
         assert!(forced.enable_for(&servers[1]));
-        let differs: Vec<_> = forced.warnings.iter().filter(|w| w.code == "enable.differs_from_group").map(|w| w.server_group_id.clone().unwrap()).collect();
+        let differs: Vec<_> =
+            forced.warnings.iter().filter(|w| w.code == "enable.differs_from_group").map(|w| w.server_group_id.clone().unwrap()).collect();
         assert_eq!(differs, ["mystery", "off"]);
     }
 
@@ -721,7 +737,9 @@ mod tests {
 
     #[test]
     fn option_parsing_lists_every_problem() {
-        let value: Value = json::from_str(r#"{"batchSize":21,"concurrency":0,"maxUnavailable":"0%","drain":"yes","haltAfterFailures":"10%","colour":1}"#).unwrap();
+        let value: Value =
+            json::from_str(r#"{"batchSize":21,"concurrency":0,"maxUnavailable":"0%","drain":"yes","haltAfterFailures":"10%","colour":1}"#)
+                .unwrap();
         let codes: Vec<(String, &str)> = parse_options(Some(&value)).unwrap_err().into_iter().map(|i| (i.path, i.code)).collect();
         assert_eq!(
             codes,

@@ -336,9 +336,26 @@ impl Report {
         // The last three: whether the server was in maintenance before the run, whether this
         // run marked it, and when the run's mark was lifted (empty while it may still be on).
         const COLUMNS: [&str; 20] = [
-            "id", "name", "server_group_id", "outcome", "reason", "detail", "wave", "job_id", "sub_job_status", "error_code",
-            "error_msg", "request_id", "attempts", "submitted_at", "finished_at", "drain_waited_ms", "sessions_at_reboot",
-            "already_in_maintenance", "marked_by_run", "mark_lifted_at",
+            "id",
+            "name",
+            "server_group_id",
+            "outcome",
+            "reason",
+            "detail",
+            "wave",
+            "job_id",
+            "sub_job_status",
+            "error_code",
+            "error_msg",
+            "request_id",
+            "attempts",
+            "submitted_at",
+            "finished_at",
+            "drain_waited_ms",
+            "sessions_at_reboot",
+            "already_in_maintenance",
+            "marked_by_run",
+            "mark_lifted_at",
         ];
         let header: Vec<String> = COLUMNS.iter().map(|c| csv_field(c)).collect();
         let mut out = header.join(",");
@@ -415,7 +432,8 @@ impl ServerReport {
 
 /// What makes a spreadsheet read a cell as a formula (OWASP, CSV injection): `=`, `+`, `-`,
 /// `@`, and their full-width and small forms, which some spreadsheets fold to ASCII.
-const FORMULA_STARTS: &[char] = &['=', '+', '-', '@', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}', '\u{FE66}', '\u{FE62}', '\u{FE63}', '\u{FE6B}'];
+const FORMULA_STARTS: &[char] =
+    &['=', '+', '-', '@', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}', '\u{FE66}', '\u{FE62}', '\u{FE63}', '\u{FE6B}'];
 
 /// One CSV field, always quoted (RFC 4180, `"` doubled). Following OWASP's CSV-injection
 /// rules, a field that starts with a tab, CR, LF or any other control character, or whose
@@ -454,7 +472,12 @@ mod tests {
             })
             .chain(std::iter::once(ServerState { id: "off".into(), vm_status: Some(VmStatus::Deleting), ..Default::default() }))
             .collect();
-        let groups = [GroupState { id: "g".into(), ip_virtual: Some(crate::model::IpVirtual { enable: true }), app_server_count: Some(2), name: None }];
+        let groups = [GroupState {
+            id: "g".into(),
+            ip_virtual: Some(crate::model::IpVirtual { enable: true }),
+            app_server_count: Some(2),
+            name: None,
+        }];
         Report::new(&plan_rollout(&servers, &groups, &RolloutOptions::default()), 1000)
     }
 
@@ -500,8 +523,26 @@ mod tests {
     #[test]
     fn csv_follows_owasp_rules_in_full() {
         let defused = [
-            "=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "\n=1", " =1", "  \t\r\n+1", "\u{a0}=1", "\u{3000}@x",
-            "\u{FF1D}1+1", "\u{FF0B}1", "\u{FF0D}1", "\u{FF20}x", "\u{FE66}1", "\tplain", "\rplain", "\nplain", "\u{0}=1",
+            "=1+1",
+            "+1",
+            "-1",
+            "@SUM(A1)",
+            "\t=1",
+            "\r=1",
+            "\n=1",
+            " =1",
+            "  \t\r\n+1",
+            "\u{a0}=1",
+            "\u{3000}@x",
+            "\u{FF1D}1+1",
+            "\u{FF0B}1",
+            "\u{FF0D}1",
+            "\u{FF20}x",
+            "\u{FE66}1",
+            "\tplain",
+            "\rplain",
+            "\nplain",
+            "\u{0}=1",
         ];
         for value in defused {
             let field = csv_field(value);

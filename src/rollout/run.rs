@@ -51,7 +51,13 @@ pub struct RunOptions {
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { poll_interval_ms: 2000, job_timeout_ms: 1_800_000, backoff: Backoff::default(), maintenance_attempts: 6, seed: 0x7575_6964 }
+        RunOptions {
+            poll_interval_ms: 2000,
+            job_timeout_ms: 1_800_000,
+            backoff: Backoff::default(),
+            maintenance_attempts: 6,
+            seed: 0x7575_6964,
+        }
     }
 }
 
@@ -59,13 +65,38 @@ impl Default for RunOptions {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
-    Plan { planned: usize, skipped: usize, waves: usize, batches: usize },
+    Plan {
+        planned: usize,
+        skipped: usize,
+        waves: usize,
+        batches: usize,
+    },
     /// A server changed since the plan; `skipped` when the change rules it out.
-    Changed { server_id: String, detail: String, skipped: bool },
-    WaveStarted { wave: usize, servers: usize },
-    DrainStarted { wave: usize, servers: usize },
-    DrainDone { wave: usize, waited_ms: u64, sessions_left: u32, deadline_passed: bool },
-    BatchSubmitted { wave: usize, job_id: String, server_ids: Vec<String>, attempt: u32 },
+    Changed {
+        server_id: String,
+        detail: String,
+        skipped: bool,
+    },
+    WaveStarted {
+        wave: usize,
+        servers: usize,
+    },
+    DrainStarted {
+        wave: usize,
+        servers: usize,
+    },
+    DrainDone {
+        wave: usize,
+        waited_ms: u64,
+        sessions_left: u32,
+        deadline_passed: bool,
+    },
+    BatchSubmitted {
+        wave: usize,
+        job_id: String,
+        server_ids: Vec<String>,
+        attempt: u32,
+    },
     BatchFailed {
         wave: usize,
         server_ids: Vec<String>,
@@ -76,15 +107,39 @@ pub enum Event {
         message: String,
         request_id: Option<String>,
     },
-    ServerProgress { server_id: String, job_id: String, status: String },
-    ServerDone { server_id: String, outcome: Outcome, reason: Option<Reason> },
-    WaveDone { wave: usize, succeeded: usize, failed: usize, unknown: usize },
-    Halted { reason: String },
+    ServerProgress {
+        server_id: String,
+        job_id: String,
+        status: String,
+    },
+    ServerDone {
+        server_id: String,
+        outcome: Outcome,
+        reason: Option<Reason>,
+    },
+    WaveDone {
+        wave: usize,
+        succeeded: usize,
+        failed: usize,
+        unknown: usize,
+    },
+    Halted {
+        reason: String,
+    },
     Aborted,
-    RunDone { status: RunStatus, succeeded: usize, failed: usize, skipped: usize, unknown: usize },
+    RunDone {
+        status: RunStatus,
+        succeeded: usize,
+        failed: usize,
+        skipped: usize,
+        unknown: usize,
+    },
     /// A caller's hook failed (it threw); the run goes on. A failed `onReport` means the saved
     /// report may be stale, so the run may not be resumable from it.
-    HookFailed { hook: Hook, message: String },
+    HookFailed {
+        hook: Hook,
+        message: String,
+    },
 }
 
 /// The caller's hooks, by the names the caller gave them.
@@ -126,7 +181,13 @@ struct Runner<'a, T: Transport> {
 }
 
 /// Runs a fresh plan.
-pub async fn run_rollout<T: Transport>(client: &Client<T>, plan: &Plan, options: RunOptions, signal: Option<&T::Signal>, hooks: Hooks<'_>) -> Report {
+pub async fn run_rollout<T: Transport>(
+    client: &Client<T>,
+    plan: &Plan,
+    options: RunOptions,
+    signal: Option<&T::Signal>,
+    hooks: Hooks<'_>,
+) -> Report {
     let report = Report::new(plan, client.transport().now_ms());
     execute(client, report, options, signal, hooks).await
 }
@@ -135,9 +196,16 @@ pub async fn run_rollout<T: Transport>(client: &Client<T>, plan: &Plan, options:
 /// what was never sent (servers skipped as `aborted` or `halted` included). A server that has a
 /// job from this run is never sent again. Failures from before count no more toward
 /// `haltAfterFailures`.
-pub async fn resume_rollout<T: Transport>(client: &Client<T>, mut report: Report, options: RunOptions, signal: Option<&T::Signal>, hooks: Hooks<'_>) -> Report {
+pub async fn resume_rollout<T: Transport>(
+    client: &Client<T>,
+    mut report: Report,
+    options: RunOptions,
+    signal: Option<&T::Signal>,
+    hooks: Hooks<'_>,
+) -> Report {
     for server in &mut report.servers {
-        let stopped_early = server.outcome == Outcome::Skipped && matches!(server.reason, Some(Reason::Skip(SkipReason::Halted | SkipReason::Aborted)));
+        let stopped_early =
+            server.outcome == Outcome::Skipped && matches!(server.reason, Some(Reason::Skip(SkipReason::Halted | SkipReason::Aborted)));
         if stopped_early {
             server.outcome = Outcome::Pending;
             server.reason = None;
@@ -154,7 +222,13 @@ pub async fn resume_rollout<T: Transport>(client: &Client<T>, mut report: Report
     execute(client, report, options, signal, hooks).await
 }
 
-async fn execute<T: Transport>(client: &Client<T>, report: Report, options: RunOptions, signal: Option<&T::Signal>, hooks: Hooks<'_>) -> Report {
+async fn execute<T: Transport>(
+    client: &Client<T>,
+    report: Report,
+    options: RunOptions,
+    signal: Option<&T::Signal>,
+    hooks: Hooks<'_>,
+) -> Report {
     let failed_before = report.servers.iter().filter(|s| s.outcome == Outcome::Failed).count();
     let runner = Runner {
         failed_before,
@@ -322,7 +396,13 @@ impl<'a, T: Transport> Runner<'a, T> {
         self.save();
         let report = self.report.borrow();
         let c = &report.counts;
-        self.emit(Event::RunDone { status: report.status, succeeded: c.succeeded, failed: c.failed, skipped: c.skipped, unknown: c.unknown });
+        self.emit(Event::RunDone {
+            status: report.status,
+            succeeded: c.succeeded,
+            failed: c.failed,
+            skipped: c.skipped,
+            unknown: c.unknown,
+        });
     }
 
     /// Marks every server not yet sent as skipped, and records why the run stopped.

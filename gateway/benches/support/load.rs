@@ -89,11 +89,7 @@ async fn read_answer(stream: &mut TcpStream, buf: &mut Vec<u8>) -> io::Result<(u
         buf.extend_from_slice(&chunk[..n]);
     };
     let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or(io::ErrorKind::InvalidData)?;
+    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).ok_or(io::ErrorKind::InvalidData)?;
     let length: usize = head
         .lines()
         .find_map(|l| l.strip_prefix("content-length:"))
@@ -165,9 +161,7 @@ pub async fn run(plan: &LoadPlan) -> io::Result<LoadReport> {
         }
     }
     let started = Instant::now();
-    let tasks: Vec<_> = (0..plan.clients)
-        .map(|n| tokio::spawn(list_client(plan.clone(), n)))
-        .collect();
+    let tasks: Vec<_> = (0..plan.clients).map(|n| tokio::spawn(list_client(plan.clone(), n))).collect();
     let mut report = LoadReport::default();
     for task in tasks {
         let (latencies, failures) = task.await.map_err(io::Error::other)?;
@@ -203,20 +197,14 @@ pub struct FloodReport {
 
 pub async fn flood(plan: &FloodPlan) -> io::Result<FloodReport> {
     let started = Instant::now();
-    let opening: Vec<_> = (0..plan.slow_clients)
-        .map(|_| tokio::spawn(open_slow(plan.addr)))
-        .collect();
+    let opening: Vec<_> = (0..plan.slow_clients).map(|_| tokio::spawn(open_slow(plan.addr))).collect();
     let mut slow = Vec::with_capacity(plan.slow_clients);
     for task in opening {
         if let Some(stream) = task.await.map_err(io::Error::other)? {
             slow.push(stream);
         }
     }
-    let mut report = FloodReport {
-        opened: slow.len(),
-        arrival: started.elapsed(),
-        ..Default::default()
-    };
+    let mut report = FloodReport { opened: slow.len(), arrival: started.elapsed(), ..Default::default() };
     let probe = LoadPlan {
         addr: plan.addr,
         token: plan.token.clone(),

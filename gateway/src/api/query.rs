@@ -23,10 +23,7 @@ impl Query {
 
     /// The first non-empty value of `key`.
     pub fn text(&self, key: &str) -> Option<String> {
-        self.pairs
-            .iter()
-            .find(|(k, v)| k == key && !v.is_empty())
-            .map(|(_, v)| v.clone())
+        self.pairs.iter().find(|(k, v)| k == key && !v.is_empty()).map(|(_, v)| v.clone())
     }
 
     fn int(&self, key: &str, default: usize, min: i64, max: i64) -> Result<usize, ApiError> {
@@ -35,14 +32,12 @@ impl Query {
         };
         match raw.parse::<i64>() {
             Ok(n) if (min..=max).contains(&n) => Ok(n as usize),
-            _ if max == MAX_OFFSET => Err(ApiError::bad_request(format!(
-                "The parameter {key} must be a whole number of at least {min}, not {}.",
-                quote(&raw)
-            ))),
-            _ => Err(ApiError::bad_request(format!(
-                "The parameter {key} must be a whole number from {min} to {max}, not {}.",
-                quote(&raw)
-            ))),
+            _ if max == MAX_OFFSET => {
+                Err(ApiError::bad_request(format!("The parameter {key} must be a whole number of at least {min}, not {}.", quote(&raw))))
+            }
+            _ => {
+                Err(ApiError::bad_request(format!("The parameter {key} must be a whole number from {min} to {max}, not {}.", quote(&raw))))
+            }
         }
     }
 
@@ -59,10 +54,7 @@ impl Query {
             None => Ok(None),
             Some("true") => Ok(Some(true)),
             Some("false") => Ok(Some(false)),
-            Some(other) => Err(ApiError::bad_request(format!(
-                "The parameter {key} must be \"true\" or \"false\", not {}.",
-                quote(other)
-            ))),
+            Some(other) => Err(ApiError::bad_request(format!("The parameter {key} must be \"true\" or \"false\", not {}.", quote(other)))),
         }
     }
 }

@@ -8,10 +8,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use workspace_tsvi::sign::sdk_date_from_unix;
 
 pub fn wall_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 #[derive(Debug)]
@@ -47,13 +44,7 @@ impl Default for SimClock {
 
 impl SimClock {
     pub fn new() -> Self {
-        SimClock {
-            inner: Mutex::new(Inner {
-                base_ms: wall_ms(),
-                anchor: Instant::now(),
-                paused: false,
-            }),
-        }
+        SimClock { inner: Mutex::new(Inner { base_ms: wall_ms(), anchor: Instant::now(), paused: false }) }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -98,11 +89,7 @@ impl SimClock {
     /// Back to wall time, running.
     pub fn reset(&self) {
         let mut inner = self.lock();
-        *inner = Inner {
-            base_ms: wall_ms(),
-            anchor: Instant::now(),
-            paused: false,
-        };
+        *inner = Inner { base_ms: wall_ms(), anchor: Instant::now(), paused: false };
     }
 
     pub fn reading(&self) -> ClockReading {
@@ -123,23 +110,13 @@ impl SimClock {
 /// `2024-01-02T03:04:05Z`, the datetime format of the API's time fields.
 pub fn iso_from_ms(ms: u64) -> String {
     let d = sdk_date_from_unix(ms / 1000); // YYYYMMDDTHHMMSSZ
-    format!(
-        "{}-{}-{}T{}:{}:{}Z",
-        &d[0..4],
-        &d[4..6],
-        &d[6..8],
-        &d[9..11],
-        &d[11..13],
-        &d[13..15]
-    )
+    format!("{}-{}-{}T{}:{}:{}Z", &d[0..4], &d[4..6], &d[6..8], &d[9..11], &d[11..13], &d[13..15])
 }
 
 /// `Tue, 02 Jan 2024 03:04:05 GMT`: the IMF-fixdate of RFC 7231, for the `Date` header.
 pub fn http_date_from_ms(ms: u64) -> String {
     const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]; // 1970-01-01 was a Thursday
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let secs = ms / 1000;
     let d = sdk_date_from_unix(secs); // YYYYMMDDTHHMMSSZ
     let month = d[4..6].parse::<usize>().unwrap_or(1).clamp(1, 12);

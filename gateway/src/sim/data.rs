@@ -12,18 +12,7 @@ use super::state::{JobRef, NewServer, ServerDetails, Settings, SimGroup, SimServ
 use std::collections::HashMap;
 use workspace_tsvi::model::{JobType, ServerStatus, VmStatus};
 
-const DEPARTMENTS: &[&str] = &[
-    "finance",
-    "engineering",
-    "support",
-    "design",
-    "sales",
-    "hr",
-    "legal",
-    "ops",
-    "research",
-    "training",
-];
+const DEPARTMENTS: &[&str] = &["finance", "engineering", "support", "design", "sales", "hr", "legal", "ops", "research", "training"];
 const ZONES: &[&str] = &["cn-north-4a", "cn-north-4b", "cn-north-4c"];
 /// 2024-03-01T00:00:00Z: created times are spread over the year after it.
 const CREATED_FROM_MS: u64 = 1_709_251_200_000;
@@ -60,13 +49,7 @@ const GROUP_KINDS: &[GroupKind] = &[
         ip_virtual: false,
         app_type: "SESSION_DESKTOP_APP",
     },
-    GroupKind {
-        os_type: "Linux",
-        os_version: "Ubuntu 22.04 server 64bit",
-        tag: "ubuntu",
-        ip_virtual: false,
-        app_type: "COMMON_APP",
-    },
+    GroupKind { os_type: "Linux", os_version: "Ubuntu 22.04 server 64bit", tag: "ubuntu", ip_virtual: false, app_type: "COMMON_APP" },
 ];
 
 const FLAVORS: &[(&str, u32, u32, u32)] = &[
@@ -83,11 +66,7 @@ fn make_group(rng: &mut Prng, i: usize) -> SimGroup {
     let kind = &GROUP_KINDS[i % GROUP_KINDS.len()];
     let department = DEPARTMENTS[i % DEPARTMENTS.len()];
     let round = i / DEPARTMENTS.len();
-    let name = if round == 0 {
-        format!("{department}-{}", kind.tag)
-    } else {
-        format!("{department}-{}-{}", kind.tag, round + 1)
-    };
+    let name = if round == 0 { format!("{department}-{}", kind.tag) } else { format!("{department}-{}-{}", kind.tag, round + 1) };
     let (flavor_id, cpu, memory_mb, max_sessions) = *rng.pick(FLAVORS);
     let image_id = rng.uuid();
     SimGroup {
@@ -121,12 +100,7 @@ fn mac(rng: &mut Prng) -> String {
 /// A plain ACTIVE server, the `n`-th of the world, in group `group_index`.
 pub fn new_server(rng: &mut Prng, group: &SimGroup, group_index: u32, n: usize, now_ms: u64) -> SimServer {
     let number = n + 1;
-    let dept3: String = group
-        .department
-        .chars()
-        .take(3)
-        .collect::<String>()
-        .to_ascii_uppercase();
+    let dept3: String = group.department.chars().take(3).collect::<String>().to_ascii_uppercase();
     let target = if rng.chance(0.3) { 0 } else { rng.range(1, 12) as u32 };
     let created = CREATED_FROM_MS + rng.below(400) * DAY_MS + rng.below(DAY_MS);
     let identity = NewServer {
@@ -151,11 +125,7 @@ pub fn new_server(rng: &mut Prng, group: &SimGroup, group_index: u32, n: usize, 
         create_time: iso(created),
         scaling_auto_create: rng.chance(0.1),
     };
-    SimServer::new(
-        identity,
-        details,
-        Sessions::new(target, target, true, rng.next_u64(), now_ms, false),
-    )
+    SimServer::new(identity, details, Sessions::new(target, target, true, rng.next_u64(), now_ms, false))
 }
 
 /// How many of `n` servers fall in a category of `per_mille`, at least one from ten servers.
@@ -185,12 +155,7 @@ pub fn generate(settings: &Settings, project_id: &str, now_ms: u64) -> World {
         }
         let mut server = new_server(&mut rng, &groups[g], g as u32, n, now_ms);
         per_group[g] += 1;
-        let dept3: String = groups[g]
-            .department
-            .chars()
-            .take(3)
-            .collect::<String>()
-            .to_ascii_uppercase();
+        let dept3: String = groups[g].department.chars().take(3).collect::<String>().to_ascii_uppercase();
         server.set_name(format!("{}-aps-{:04}", groups[g].name, per_group[g]));
         server.set_machine_name(format!("{dept3}{}APS{:05}", g % 100, per_group[g]));
         servers.push(server);
@@ -228,109 +193,54 @@ pub fn generate(settings: &Settings, project_id: &str, now_ms: u64) -> World {
 
     let mut job_ids = JobIds::new(settings.seed);
     let mut jobs: Vec<Job> = Vec::new();
-    let mut add_job = |servers: &mut Vec<SimServer>,
-                       server: usize,
-                       job_type: JobType,
-                       created_ms: u64,
-                       end_ms: u64,
-                       failure: Option<Failure>| {
-        let index = jobs.len() as u32;
-        let mut sub = SubJobRec {
-            id: job_ids.next_seeded(),
-            server: server as u32,
-            start_ms: created_ms + 1_000,
-            work_end_ms: end_ms,
-            end_ms,
-            reboot: false,
-            failure,
-            task: task_for(&job_type),
-            enable_requested: None,
-            enable_effective: None,
+    let mut add_job =
+        |servers: &mut Vec<SimServer>, server: usize, job_type: JobType, created_ms: u64, end_ms: u64, failure: Option<Failure>| {
+            let index = jobs.len() as u32;
+            let mut sub = SubJobRec {
+                id: job_ids.next_seeded(),
+                server: server as u32,
+                start_ms: created_ms + 1_000,
+                work_end_ms: end_ms,
+                end_ms,
+                reboot: false,
+                failure,
+                task: task_for(&job_type),
+                enable_requested: None,
+                enable_effective: None,
+            };
+            if job_type == JobType::UpdateServerTsvi {
+                let on = servers[server].group as usize % GROUP_KINDS.len() < 2;
+                sub.enable_requested = Some(on);
+                sub.enable_effective = Some(on);
+            }
+            jobs.push(Job { id: job_ids.next_seeded(), job_type, created_ms, subs: vec![sub] });
+            servers[server].last_job = Some(JobRef { job: index, sub: 0 });
         };
-        if job_type == JobType::UpdateServerTsvi {
-            let on = servers[server].group as usize % GROUP_KINDS.len() < 2;
-            sub.enable_requested = Some(on);
-            sub.enable_effective = Some(on);
-        }
-        jobs.push(Job {
-            id: job_ids.next_seeded(),
-            job_type,
-            created_ms,
-            subs: vec![sub],
-        });
-        servers[server].last_job = Some(JobRef { job: index, sub: 0 });
-    };
 
-    const RUNNING_TYPES: &[JobType] = &[
-        JobType::UpgradeAccessAgent,
-        JobType::UpdateServerTsvi,
-        JobType::RejoinDomain,
-        JobType::UpgradeAccessAgent,
-    ];
+    const RUNNING_TYPES: &[JobType] =
+        &[JobType::UpgradeAccessAgent, JobType::UpdateServerTsvi, JobType::RejoinDomain, JobType::UpgradeAccessAgent];
     for (k, &i) in running.iter().enumerate() {
         let created = now_ms.saturating_sub(rng.range(60_000, 300_000));
         let end = now_ms + rng.range(30, 60) * 60_000;
-        add_job(
-            &mut servers,
-            i,
-            RUNNING_TYPES[k % RUNNING_TYPES.len()].clone(),
-            created,
-            end,
-            None,
-        );
+        add_job(&mut servers, i, RUNNING_TYPES[k % RUNNING_TYPES.len()].clone(), created, end, None);
     }
     for &i in &failed_before {
         let created = now_ms.saturating_sub(rng.range(1, 20) * DAY_MS);
-        let failure = Failure {
-            code: "WKS.1204".into(),
-            message: "No free IP address is left in the subnet for the virtual session IPs.".into(),
-        };
-        add_job(
-            &mut servers,
-            i,
-            JobType::UpdateServerTsvi,
-            created,
-            created + 120_000,
-            Some(failure),
-        );
+        let failure =
+            Failure { code: "WKS.1204".into(), message: "No free IP address is left in the subnet for the virtual session IPs.".into() };
+        add_job(&mut servers, i, JobType::UpdateServerTsvi, created, created + 120_000, Some(failure));
     }
-    const FINISHED_TYPES: &[JobType] = &[
-        JobType::UpdateServerTsvi,
-        JobType::UpgradeAccessAgent,
-        JobType::CreateServer,
-    ];
+    const FINISHED_TYPES: &[JobType] = &[JobType::UpdateServerTsvi, JobType::UpgradeAccessAgent, JobType::CreateServer];
     for &i in &succeeded_before {
         let created = now_ms.saturating_sub(rng.range(1, 60) * DAY_MS);
-        add_job(
-            &mut servers,
-            i,
-            rng.pick(FINISHED_TYPES).clone(),
-            created,
-            created + 180_000,
-            None,
-        );
+        add_job(&mut servers, i, rng.pick(FINISHED_TYPES).clone(), created, created + 180_000, None);
     }
 
     let mut sorted: Vec<u32> = (0..n as u32).collect();
     sorted.sort_by(|&a, &b| servers[a as usize].id.cmp(&servers[b as usize].id));
-    let by_id: HashMap<String, u32> = servers
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.id.clone(), i as u32))
-        .collect();
+    let by_id: HashMap<String, u32> = servers.iter().enumerate().map(|(i, s)| (s.id.clone(), i as u32)).collect();
     let job_by_id: HashMap<String, u32> = jobs.iter().enumerate().map(|(i, j)| (j.id.clone(), i as u32)).collect();
-    World {
-        project_id: project_id.to_owned(),
-        settings: settings.clone(),
-        groups,
-        servers,
-        sorted,
-        by_id,
-        jobs,
-        job_by_id,
-        job_ids,
-        rng,
-    }
+    World { project_id: project_id.to_owned(), settings: settings.clone(), groups, servers, sorted, by_id, jobs, job_by_id, job_ids, rng }
 }
 
 #[cfg(test)]
@@ -339,38 +249,16 @@ mod tests {
     use crate::sim::state::DEFAULT_SESSION_STEP_MS;
 
     fn settings(servers: usize) -> Settings {
-        Settings {
-            seed: 42,
-            servers,
-            groups: 4,
-            job_ms: 3000,
-            sub_job_failure_rate: 0.0,
-            session_step_ms: DEFAULT_SESSION_STEP_MS,
-        }
+        Settings { seed: 42, servers, groups: 4, job_ms: 3000, sub_job_failure_rate: 0.0, session_step_ms: DEFAULT_SESSION_STEP_MS }
     }
 
     #[test]
     fn same_seed_same_world() {
         let a = generate(&settings(240), "p", 1_000_000);
         let b = generate(&settings(240), "p", 1_000_000);
-        let ids = |w: &World| {
-            w.servers
-                .iter()
-                .map(|s| (s.id.clone(), s.name.clone()))
-                .collect::<Vec<_>>()
-        };
+        let ids = |w: &World| w.servers.iter().map(|s| (s.id.clone(), s.name.clone())).collect::<Vec<_>>();
         assert_eq!(ids(&a), ids(&b));
-        assert_ne!(
-            ids(&a),
-            ids(&generate(
-                &Settings {
-                    seed: 43,
-                    ..settings(240)
-                },
-                "p",
-                1_000_000
-            ))
-        );
+        assert_ne!(ids(&a), ids(&generate(&Settings { seed: 43, ..settings(240) }, "p", 1_000_000)));
     }
 
     #[test]
@@ -392,10 +280,7 @@ mod tests {
     #[test]
     fn tiny_worlds_are_plain() {
         let w = generate(&settings(5), "p", 0);
-        assert!(w
-            .servers
-            .iter()
-            .all(|s| s.base_vm == VmStatus::Active && !s.maintain && s.last_job.is_none()));
+        assert!(w.servers.iter().all(|s| s.base_vm == VmStatus::Active && !s.maintain && s.last_job.is_none()));
         assert_eq!(generate(&settings(0), "p", 0).servers.len(), 0);
     }
 }

@@ -27,16 +27,7 @@ pub struct FaultConfig {
 
 impl Default for FaultConfig {
     fn default() -> Self {
-        FaultConfig {
-            latency_ms: 0,
-            p429: 0.0,
-            p500: 0.0,
-            p503: 0.0,
-            p_reset: 0.0,
-            p_applied_then_500: 0.0,
-            retry_after_s: 1,
-            seed: None,
-        }
+        FaultConfig { latency_ms: 0, p429: 0.0, p500: 0.0, p503: 0.0, p_reset: 0.0, p_applied_then_500: 0.0, retry_after_s: 1, seed: None }
     }
 }
 
@@ -125,12 +116,7 @@ pub struct Faults {
 
 impl Faults {
     pub fn new(seed: u64) -> Self {
-        Faults {
-            config: FaultConfig::default(),
-            rng: Prng::new(seed ^ 0xFA17),
-            seed,
-            counts: FaultCounts::default(),
-        }
+        Faults { config: FaultConfig::default(), rng: Prng::new(seed ^ 0xFA17), seed, counts: FaultCounts::default() }
     }
 
     pub fn config(&self) -> &FaultConfig {
@@ -168,9 +154,7 @@ impl Faults {
             u < edge
         };
         let fault = if within(c.p429) {
-            Fault::TooManyRequests {
-                retry_after_s: c.retry_after_s,
-            }
+            Fault::TooManyRequests { retry_after_s: c.retry_after_s }
         } else if within(c.p500) {
             Fault::Internal
         } else if within(c.p503) {
@@ -178,9 +162,7 @@ impl Faults {
         } else if within(c.p_reset) {
             Fault::Reset
         } else if within(c.p_applied_then_500) && batch_update {
-            Fault::AppliedThen {
-                drop: self.rng.chance(0.5),
-            }
+            Fault::AppliedThen { drop: self.rng.chance(0.5) }
         } else {
             return None;
         };
@@ -209,12 +191,7 @@ mod tests {
 
     #[test]
     fn shares_are_roughly_right_and_deterministic() {
-        let config = FaultConfig {
-            p429: 0.1,
-            p503: 0.1,
-            p_applied_then_500: 0.2,
-            ..Default::default()
-        };
+        let config = FaultConfig { p429: 0.1, p503: 0.1, p_applied_then_500: 0.2, ..Default::default() };
         let run = |batch| {
             let mut f = Faults::new(9);
             f.set(config.clone());
@@ -223,41 +200,16 @@ mod tests {
         let draws = run(true);
         assert_eq!(draws, run(true));
         let count = |pred: fn(&Option<Fault>) -> bool| draws.iter().filter(|d| pred(d)).count();
-        assert!((800..1200).contains(&count(|d| matches!(
-            d,
-            Some(Fault::TooManyRequests { retry_after_s: 1 })
-        ))));
+        assert!((800..1200).contains(&count(|d| matches!(d, Some(Fault::TooManyRequests { retry_after_s: 1 })))));
         assert!((1700..2300).contains(&count(|d| matches!(d, Some(Fault::AppliedThen { .. })))));
         assert!(run(false).iter().all(|d| !matches!(d, Some(Fault::AppliedThen { .. }))));
     }
 
     #[test]
     fn validation() {
-        assert!(FaultConfig {
-            p500: 1.5,
-            ..Default::default()
-        }
-        .validate()
-        .is_err());
-        assert!(FaultConfig {
-            p500: 0.6,
-            p503: 0.6,
-            ..Default::default()
-        }
-        .validate()
-        .is_err());
-        assert!(FaultConfig {
-            p500: 0.5,
-            p503: 0.5,
-            ..Default::default()
-        }
-        .validate()
-        .is_ok());
-        assert!(FaultConfig {
-            p429: f64::NAN,
-            ..Default::default()
-        }
-        .validate()
-        .is_err());
+        assert!(FaultConfig { p500: 1.5, ..Default::default() }.validate().is_err());
+        assert!(FaultConfig { p500: 0.6, p503: 0.6, ..Default::default() }.validate().is_err());
+        assert!(FaultConfig { p500: 0.5, p503: 0.5, ..Default::default() }.validate().is_ok());
+        assert!(FaultConfig { p429: f64::NAN, ..Default::default() }.validate().is_err());
     }
 }

@@ -118,22 +118,14 @@ impl Job {
 
     pub fn end_ms(&self, now_ms: u64) -> Option<u64> {
         let status = self.status(now_ms);
-        status.is_finished().then(|| {
-            self.subs
-                .iter()
-                .map(SubJobRec::finished_at)
-                .max()
-                .unwrap_or(self.created_ms)
-        })
+        status.is_finished().then(|| self.subs.iter().map(SubJobRec::finished_at).max().unwrap_or(self.created_ms))
     }
 
     /// The `SubJobDetailInfo` of one sub-job; `server` gives the id and name of its server.
     pub fn sub_job_view(&self, sub: &SubJobRec, server: (&str, &str), project_id: &str, now_ms: u64) -> SubJob {
         let phase = sub.phase(now_ms);
         let extend_params = match (sub.enable_requested, sub.enable_effective) {
-            (Some(requested), Some(effective)) => Some(format!(
-                r#"{{"enable_requested":{requested},"enable_effective":{effective}}}"#
-            )),
+            (Some(requested), Some(effective)) => Some(format!(r#"{{"enable_requested":{requested},"enable_effective":{effective}}}"#)),
             _ => None,
         };
         let failure = (phase == Phase::Failed).then_some(sub.failure.as_ref()).flatten();
@@ -208,10 +200,7 @@ pub struct JobIds {
 impl JobIds {
     pub fn new(seed: u64) -> Self {
         let mixed = super::prng::mix(seed);
-        JobIds {
-            seq: mixed % 1024,
-            seeded_base: 575_768_277_444_198_400 + (mixed % 1_000_000) * 1_000,
-        }
+        JobIds { seq: mixed % 1024, seeded_base: 575_768_277_444_198_400 + (mixed % 1_000_000) * 1_000 }
     }
 
     /// The next id of the seeded world's jobs.
@@ -241,10 +230,7 @@ mod tests {
             work_end_ms: 200,
             end_ms: if reboot { 300 } else { 200 },
             reboot,
-            failure: failure.then(|| Failure {
-                code: "WKS.1204".into(),
-                message: "no".into(),
-            }),
+            failure: failure.then(|| Failure { code: "WKS.1204".into(), message: "no".into() }),
             task: TaskStatus::UpdatingTsvi,
             enable_requested: Some(true),
             enable_effective: Some(false),
@@ -256,32 +242,17 @@ mod tests {
         let s = sub(false, true);
         assert_eq!(
             [0, 100, 199, 200, 299, 300].map(|t| s.phase(t)),
-            [
-                Phase::Waiting,
-                Phase::Working,
-                Phase::Working,
-                Phase::Rebooting,
-                Phase::Rebooting,
-                Phase::Succeeded
-            ]
+            [Phase::Waiting, Phase::Working, Phase::Working, Phase::Rebooting, Phase::Rebooting, Phase::Succeeded]
         );
         let f = sub(true, true);
-        assert_eq!(
-            [150, 200, 1000].map(|t| f.phase(t)),
-            [Phase::Working, Phase::Failed, Phase::Failed]
-        );
+        assert_eq!([150, 200, 1000].map(|t| f.phase(t)), [Phase::Working, Phase::Failed, Phase::Failed]);
         assert_eq!(f.reboot_window(), None);
         assert_eq!(sub(false, false).phase(200), Phase::Succeeded);
     }
 
     #[test]
     fn job_status_summarizes_sub_jobs() {
-        let job = Job {
-            id: "j".into(),
-            job_type: JobType::UpdateServerTsvi,
-            created_ms: 0,
-            subs: vec![sub(false, true), sub(true, true)],
-        };
+        let job = Job { id: "j".into(), job_type: JobType::UpdateServerTsvi, created_ms: 0, subs: vec![sub(false, true), sub(true, true)] };
         assert_eq!(job.status(50), JobStatus::Waiting);
         assert_eq!(job.status(250), JobStatus::Running);
         assert_eq!(job.status(300), JobStatus::Failed);

@@ -43,10 +43,7 @@ pub struct Simulator {
 
 impl std::fmt::Debug for Simulator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Simulator")
-            .field("credentials", &self.credentials)
-            .field("initial", &self.initial)
-            .finish_non_exhaustive()
+        f.debug_struct("Simulator").field("credentials", &self.credentials).field("initial", &self.initial).finish_non_exhaustive()
     }
 }
 
@@ -160,11 +157,7 @@ impl Simulator {
     pub fn record(&self, request_id: String, status: u16, body_ids: Vec<String>, note: LedgerNote) {
         let now = self.now_ms();
         let applied = note.job_id.is_some();
-        let (ids, ids_omitted) = if applied {
-            (note.items.iter().map(|i| i.id.clone()).collect(), 0)
-        } else {
-            capped_ids(body_ids)
-        };
+        let (ids, ids_omitted) = if applied { (note.items.iter().map(|i| i.id.clone()).collect(), 0) } else { capped_ids(body_ids) };
         self.ledger().push(LedgerEntry {
             seq: 0,
             at: iso_millis_from_ms(now),

@@ -34,10 +34,7 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     pub fn new(per_second: u32) -> Self {
-        RateLimiter {
-            per_second,
-            buckets: HashMap::new(),
-        }
+        RateLimiter { per_second, buckets: HashMap::new() }
     }
 
     pub fn per_second(&self) -> u32 {
@@ -57,10 +54,7 @@ impl RateLimiter {
             return None;
         }
         let capacity = f64::from(rate);
-        let bucket = self.buckets.entry(credential.to_owned()).or_insert(Bucket {
-            tokens: capacity,
-            at_ms: now_ms,
-        });
+        let bucket = self.buckets.entry(credential.to_owned()).or_insert(Bucket { tokens: capacity, at_ms: now_ms });
         let elapsed_s = now_ms.saturating_sub(bucket.at_ms) as f64 / 1000.0;
         bucket.tokens = (bucket.tokens + elapsed_s * capacity).min(capacity);
         bucket.at_ms = bucket.at_ms.max(now_ms);

@@ -31,16 +31,7 @@ pub struct Sessions {
 
 impl Sessions {
     pub fn new(target: u32, start: u32, wobble: bool, seed: u64, now_ms: u64, draining: bool) -> Self {
-        Sessions {
-            target,
-            wobble,
-            seed,
-            segment: Segment {
-                since_ms: now_ms,
-                start,
-                draining,
-            },
-        }
+        Sessions { target, wobble, seed, segment: Segment { since_ms: now_ms, start, draining } }
     }
 
     fn level(&self, now_ms: u64, step_ms: u64) -> u32 {
@@ -66,11 +57,7 @@ impl Sessions {
                     return 0;
                 }
                 if segment.since_ms < window.end {
-                    segment = Segment {
-                        since_ms: window.end,
-                        start: 0,
-                        draining: segment.draining,
-                    };
+                    segment = Segment { since_ms: window.end, start: 0, draining: segment.draining };
                 }
             }
         }
@@ -90,22 +77,14 @@ impl Sessions {
     /// Starts a new segment at `now_ms` from the current count.
     pub fn settle(&mut self, now_ms: u64, step_ms: u64, reboot: Option<Range<u64>>, draining: bool) {
         let start = self.count(now_ms, step_ms, reboot);
-        self.segment = Segment {
-            since_ms: now_ms,
-            start,
-            draining,
-        };
+        self.segment = Segment { since_ms: now_ms, start, draining };
     }
 
     /// Sets the count now and makes it the new level.
     pub fn set(&mut self, count: u32, now_ms: u64) {
         self.target = count;
         self.wobble = false;
-        self.segment = Segment {
-            since_ms: now_ms,
-            start: count,
-            draining: self.segment.draining,
-        };
+        self.segment = Segment { since_ms: now_ms, start: count, draining: self.segment.draining };
     }
 }
 
@@ -149,10 +128,6 @@ mod tests {
         assert_eq!(s.count(13 * STEP, STEP, Some(window.clone())), 1);
         let mut drained = s.clone();
         drained.settle(0, STEP, None, true);
-        assert_eq!(
-            drained.count(20 * STEP, STEP, Some(window)),
-            0,
-            "no regrowth while in maintenance"
-        );
+        assert_eq!(drained.count(20 * STEP, STEP, Some(window)), 0, "no regrowth while in maintenance");
     }
 }

@@ -45,18 +45,7 @@ async fn help_lists_every_flag() {
 #[tokio::test]
 async fn prints_the_bound_address_and_serves() {
     let mut child = Command::new(BIN)
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--servers",
-            "12",
-            "--seed",
-            "9",
-            "--token",
-            "cli-test-token",
-            "--sk",
-            "cli-secret",
-        ])
+        .args(["--listen", "127.0.0.1:0", "--servers", "12", "--seed", "9", "--token", "cli-test-token", "--sk", "cli-secret"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true)
@@ -83,17 +72,10 @@ async fn prints_the_bound_address_and_serves() {
         }
     }
     let banner = printed.join("\n");
-    assert!(
-        banner.contains(PROJECT) && !banner.contains("cli-secret") && !banner.contains("cli-test-token"),
-        "{banner}"
-    );
+    assert!(banner.contains(PROJECT) && !banner.contains("cli-secret") && !banner.contains("cli-test-token"), "{banner}");
 
-    let page = reqwest::Client::new()
-        .get(format!("{url}{}", api("app-servers")))
-        .header("X-Auth-Token", "cli-test-token")
-        .send()
-        .await
-        .unwrap();
+    let page =
+        reqwest::Client::new().get(format!("{url}{}", api("app-servers"))).header("X-Auth-Token", "cli-test-token").send().await.unwrap();
     assert_eq!(page.status(), 200);
     let page: serde_json::Value = serde_json::from_str(&page.text().await.unwrap()).unwrap();
     assert_eq!(page["count"], 12);
@@ -110,18 +92,8 @@ async fn bad_flags_exit_with_status_2() {
         vec!["--upstream", "http://example.com"],
         vec!["--upstream", "https://a.example", "--region", "cn-north-4"],
     ] {
-        let out = Command::new(BIN)
-            .args(&args)
-            .env_remove("HUAWEICLOUD_SDK_AK")
-            .output()
-            .await
-            .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(2),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = Command::new(BIN).args(&args).env_remove("HUAWEICLOUD_SDK_AK").output().await.unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
     let out = Command::new(BIN)
         .args(["--listen", "127.0.0.1:0", "--region", "cn-north-4"])

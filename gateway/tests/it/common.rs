@@ -44,22 +44,9 @@ impl Resp {
     /// Checks the error body's shape and returns its code.
     pub fn error_code(&self) -> String {
         let body = self.json();
-        let keys: Vec<&str> = body
-            .as_object()
-            .expect("error body is an object")
-            .keys()
-            .map(String::as_str)
-            .collect();
-        assert_eq!(
-            keys.len(),
-            3,
-            "error body has exactly error_code, error_msg, request_id: {body}"
-        );
-        assert_eq!(
-            body["request_id"],
-            self.request_id(),
-            "the body's request_id is the header's"
-        );
+        let keys: Vec<&str> = body.as_object().expect("error body is an object").keys().map(String::as_str).collect();
+        assert_eq!(keys.len(), 3, "error body has exactly error_code, error_msg, request_id: {body}");
+        assert_eq!(body["request_id"], self.request_id(), "the body's request_id is the header's");
         assert!(body["error_msg"].as_str().is_some_and(|m| !m.is_empty()));
         body["error_code"].as_str().expect("error_code is a string").to_owned()
     }
@@ -94,26 +81,14 @@ impl Gw {
     pub async fn from_config(config: GatewayConfig) -> Gw {
         let gateway = tsvi_gateway::start(config).await.expect("gateway starts");
         let base = gateway.url();
-        Gw {
-            gateway,
-            http: reqwest::Client::new(),
-            base,
-        }
+        Gw { gateway, http: reqwest::Client::new(), base }
     }
 
     pub async fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> Resp {
-        self.try_send(method, path, headers, body)
-            .await
-            .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+        self.try_send(method, path, headers, body).await.unwrap_or_else(|e| panic!("{method} {path}: {e}"))
     }
 
-    pub async fn try_send(
-        &self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: Option<&str>,
-    ) -> Result<Resp, reqwest::Error> {
+    pub async fn try_send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> Result<Resp, reqwest::Error> {
         let method = Method::from_bytes(method.as_bytes()).expect("method");
         let mut request = self.http.request(method, format!("{}{path}", self.base));
         for (name, value) in headers {
@@ -141,11 +116,7 @@ impl Gw {
 
     pub async fn submit(&self, ids: &[&str]) -> Resp {
         let items: Vec<Value> = ids.iter().map(|id| json!({"id": id, "enable": true})).collect();
-        self.patch(
-            &api("app-servers/actions/batch-update-tsvi"),
-            &json!({ "items": items }).to_string(),
-        )
-        .await
+        self.patch(&api("app-servers/actions/batch-update-tsvi"), &json!({ "items": items }).to_string()).await
     }
 
     /// Submits and expects a job id.
@@ -156,49 +127,22 @@ impl Gw {
     }
 
     pub async fn maint(&self, ids: &[&str], on: bool) -> Resp {
-        self.patch(
-            &api("app-servers/actions/batch-maint"),
-            &json!({ "items": ids, "maintain_status": on }).to_string(),
-        )
-        .await
+        self.patch(&api("app-servers/actions/batch-maint"), &json!({ "items": ids, "maintain_status": on }).to_string()).await
     }
 
     /// A signed request as the official SDK sends it (`Content-Type`, `X-Project-Id`,
     /// `X-Sdk-Date`, `Host`), with the date of the simulated clock unless given.
-    pub async fn signed(
-        &self,
-        method: &str,
-        path: &str,
-        query: &[(&str, &str)],
-        body: &str,
-        sk: &str,
-        date: Option<&str>,
-    ) -> Resp {
+    pub async fn signed(&self, method: &str, path: &str, query: &[(&str, &str)], body: &str, sk: &str, date: Option<&str>) -> Resp {
         let date = match date {
             Some(d) => d.to_owned(),
-            None => self.sim_get("/_sim/clock").await["sdk_date"]
-                .as_str()
-                .expect("sdk_date")
-                .to_owned(),
+            None => self.sim_get("/_sim/clock").await["sdk_date"].as_str().expect("sdk_date").to_owned(),
         };
-        let (url, headers) = sign_request(
-            &self.base,
-            method,
-            path,
-            query,
-            body,
-            AK,
-            sk,
-            &date,
-            &[("X-Project-Id", PROJECT)],
-        );
+        let (url, headers) = sign_request(&self.base, method, path, query, body, AK, sk, &date, &[("X-Project-Id", PROJECT)]);
         self.raw(method, &url, &headers, body).await
     }
 
     pub async fn raw(&self, method: &str, url: &str, headers: &[(String, String)], body: &str) -> Resp {
-        let mut request = self
-            .http
-            .request(Method::from_bytes(method.as_bytes()).expect("method"), url);
+        let mut request = self.http.request(Method::from_bytes(method.as_bytes()).expect("method"), url);
         for (name, value) in headers {
             request = request.header(name, value);
         }
@@ -208,11 +152,7 @@ impl Gw {
         let response = request.send().await.expect("answer");
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        Resp {
-            status,
-            headers,
-            body: response.text().await.expect("body"),
-        }
+        Resp { status, headers, body: response.text().await.expect("body") }
     }
 
     pub async fn sim_get(&self, path: &str) -> Value {
@@ -236,19 +176,11 @@ impl Gw {
     }
 
     pub async fn ledger(&self) -> Vec<Value> {
-        self.sim_get("/_sim/ledger")
-            .await
-            .as_array()
-            .expect("ledger is a list")
-            .clone()
+        self.sim_get("/_sim/ledger").await.as_array().expect("ledger is a list").clone()
     }
 
     pub async fn ledger_since(&self, since: usize) -> Vec<Value> {
-        self.sim_get(&format!("/_sim/ledger?since={since}"))
-            .await
-            .as_array()
-            .expect("ledger is a list")
-            .clone()
+        self.sim_get(&format!("/_sim/ledger?since={since}")).await.as_array().expect("ledger is a list").clone()
     }
 
     pub async fn server(&self, id: &str) -> Value {
@@ -315,17 +247,10 @@ pub fn sign_request(
     date: &str,
     extra: &[(&str, &str)],
 ) -> (String, Vec<(String, String)>) {
-    let query: Vec<(String, QueryValue)> = query
-        .iter()
-        .map(|(k, v)| (k.to_string(), QueryValue::from(*v)))
-        .collect();
+    let query: Vec<(String, QueryValue)> = query.iter().map(|(k, v)| (k.to_string(), QueryValue::from(*v))).collect();
     let mut headers = vec![("Content-Type".to_string(), "application/json".to_string())];
     headers.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let credentials = AkSk {
-        ak: ak.into(),
-        sk: sk.into(),
-        security_token: None,
-    };
+    let credentials = AkSk { ak: ak.into(), sk: sk.into(), security_token: None };
     let signed = sign::sign(&SignInput {
         method,
         url: &format!("{base}{path}"),
@@ -345,11 +270,7 @@ pub fn sign_request(
 pub fn temp_dir(name: &str) -> std::path::PathBuf {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "tsvi-gw-{}-{name}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
+    let dir = std::env::temp_dir().join(format!("tsvi-gw-{}-{name}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
@@ -364,8 +285,5 @@ pub async fn raw_status(addr: std::net::SocketAddr, method: &str, target: &str) 
     let mut answer = Vec::new();
     stream.read_to_end(&mut answer).await.expect("read");
     let text = String::from_utf8_lossy(&answer);
-    text.split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status in {text}"))
+    text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("no status in {text}"))
 }

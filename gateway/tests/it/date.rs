@@ -6,9 +6,7 @@ use workspace_tsvi::sign::{sdk_date_from_unix, unix_from_sdk_date};
 
 /// Milliseconds since the epoch of an IMF-fixdate (`Tue, 02 Jan 2024 03:04:05 GMT`).
 fn parse_http_date(text: &str) -> u64 {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let parts: Vec<&str> = text.split(' ').collect();
     assert_eq!(parts.len(), 6, "IMF-fixdate: {text}");
     assert_eq!(parts[5], "GMT", "{text}");
@@ -28,16 +26,9 @@ async fn date_of(gw: &Gw, path: &str) -> u64 {
 async fn the_date_header_follows_the_simulated_clock() {
     let gw = Gw::start().await;
     for offset_min in [20i64, -20, 0] {
-        let clock = gw
-            .sim_post("/_sim/clock", json!({"offset_ms": offset_min * 60_000, "paused": true}))
-            .await;
+        let clock = gw.sim_post("/_sim/clock", json!({"offset_ms": offset_min * 60_000, "paused": true})).await;
         let now = clock["now_ms"].as_u64().expect("now_ms");
-        for path in [
-            api("app-servers").as_str(),
-            "/_sim/state",
-            "/config.json",
-            "/no-such-file",
-        ] {
+        for path in [api("app-servers").as_str(), "/_sim/state", "/config.json", "/no-such-file"] {
             let date = date_of(&gw, path).await;
             assert_eq!(date, now / 1000 * 1000, "{path} at offset {offset_min} min");
         }
@@ -52,24 +43,14 @@ async fn the_date_header_follows_the_simulated_clock() {
 async fn signatures_are_checked_against_the_simulated_clock() {
     let gw = Gw::start().await;
     for offset_min in [20i64, -20] {
-        gw.sim_post("/_sim/clock", json!({"offset_ms": offset_min * 60_000}))
-            .await;
+        gw.sim_post("/_sim/clock", json!({"offset_ms": offset_min * 60_000})).await;
         let wall = sdk_date_from_unix(tsvi_gateway::sim::clock::wall_ms() / 1000);
         let r = gw.signed("GET", &api("app-servers"), &[], "", SK, Some(&wall)).await;
         assert_eq!(r.status, 401, "a wall-clock date is 20 minutes off: {}", r.body);
         assert!(r.error_msg().contains("15 minutes"), "{}", r.body);
         // The date the answer carries is the one to sign with.
         let server_date = parse_http_date(r.header("date").expect("Date"));
-        let r = gw
-            .signed(
-                "GET",
-                &api("app-servers"),
-                &[],
-                "",
-                SK,
-                Some(&sdk_date_from_unix(server_date / 1000)),
-            )
-            .await;
+        let r = gw.signed("GET", &api("app-servers"), &[], "", SK, Some(&sdk_date_from_unix(server_date / 1000))).await;
         assert_eq!(r.status, 200, "{}", r.body);
     }
 }

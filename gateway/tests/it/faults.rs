@@ -9,19 +9,14 @@ async fn throttling_answers_429_with_retry_after() {
     let r = gw.get(&api("app-servers")).await;
     assert_eq!((r.status, r.error_code().as_str()), (429, "APIGW.0308"));
     assert_eq!(r.header("retry-after"), Some("1"));
-    gw.sim_post("/_sim/faults", json!({"p429": 1.0, "retry_after_s": 0}))
-        .await;
+    gw.sim_post("/_sim/faults", json!({"p429": 1.0, "retry_after_s": 0})).await;
     assert_eq!(gw.get(&api("app-servers")).await.header("retry-after"), Some("0"));
     let ids = gw.idle_ids_unfaulted().await;
     let r = gw.submit(&[ids.as_str()]).await;
     assert_eq!(r.status, 429);
     let ledger = gw.ledger().await;
     assert_eq!(
-        (
-            ledger[0]["status"].as_u64(),
-            ledger[0]["applied"].as_bool(),
-            ledger[0]["fault"].as_str()
-        ),
+        (ledger[0]["status"].as_u64(), ledger[0]["applied"].as_bool(), ledger[0]["fault"].as_str()),
         (Some(429), Some(false), Some("429"))
     );
 }
@@ -61,28 +56,14 @@ async fn resets_drop_the_connection_and_apply_nothing() {
     let id = gw.idle_ids(1).await.remove(0);
     gw.sim_post("/_sim/faults", json!({"p_reset": 1.0})).await;
     let body = json!({"items": [{"id": id, "enable": true}]}).to_string();
-    let err = gw
-        .try_send(
-            "PATCH",
-            &api("app-servers/actions/batch-update-tsvi"),
-            &[("X-Auth-Token", TOKEN)],
-            Some(&body),
-        )
-        .await;
+    let err = gw.try_send("PATCH", &api("app-servers/actions/batch-update-tsvi"), &[("X-Auth-Token", TOKEN)], Some(&body)).await;
     assert!(err.is_err(), "no answer: {err:?}");
-    assert!(gw
-        .try_send("GET", &api("app-servers"), &[("X-Auth-Token", TOKEN)], None)
-        .await
-        .is_err());
+    assert!(gw.try_send("GET", &api("app-servers"), &[("X-Auth-Token", TOKEN)], None).await.is_err());
     gw.sim_post("/_sim/faults", json!({})).await;
     let ledger = gw.ledger().await;
     assert_eq!(ledger.len(), 1);
     assert_eq!(
-        (
-            ledger[0]["status"].as_u64(),
-            ledger[0]["applied"].as_bool(),
-            ledger[0]["fault"].as_str()
-        ),
+        (ledger[0]["status"].as_u64(), ledger[0]["applied"].as_bool(), ledger[0]["fault"].as_str()),
         (Some(0), Some(false), Some("reset"))
     );
     assert_eq!(ledger[0]["ids"], json!([id]));
@@ -94,21 +75,13 @@ async fn applied_then_500_applies_the_batch_and_fails_the_answer() {
     let gw = Gw::start().await;
     gw.pause().await;
     let ids = gw.idle_ids(12).await;
-    gw.sim_post("/_sim/faults", json!({"p_applied_then_500": 1.0, "seed": 5}))
-        .await;
+    gw.sim_post("/_sim/faults", json!({"p_applied_then_500": 1.0, "seed": 5})).await;
     // Only batch-update-tsvi is affected.
     assert_eq!(gw.get(&api("app-servers")).await.status, 200);
     let mut outcomes = Vec::new();
     for id in &ids {
         let body = json!({"items": [{"id": id, "enable": true}]}).to_string();
-        let r = gw
-            .try_send(
-                "PATCH",
-                &api("app-servers/actions/batch-update-tsvi"),
-                &[("X-Auth-Token", TOKEN)],
-                Some(&body),
-            )
-            .await;
+        let r = gw.try_send("PATCH", &api("app-servers/actions/batch-update-tsvi"), &[("X-Auth-Token", TOKEN)], Some(&body)).await;
         outcomes.push(match r {
             Ok(r) => {
                 assert_eq!(r.error_code(), "WKS.0500");
@@ -117,10 +90,7 @@ async fn applied_then_500_applies_the_batch_and_fails_the_answer() {
             Err(_) => 0,
         });
     }
-    assert!(
-        outcomes.contains(&500) && outcomes.contains(&0),
-        "both kinds happen: {outcomes:?}"
-    );
+    assert!(outcomes.contains(&500) && outcomes.contains(&0), "both kinds happen: {outcomes:?}");
     gw.sim_post("/_sim/faults", json!({})).await;
     let ledger = gw.ledger().await;
     for (entry, (id, status)) in ledger.iter().zip(ids.iter().zip(&outcomes)) {
@@ -147,11 +117,7 @@ async fn faults_are_checked_and_deterministic() {
         assert_eq!((r.status, r.error_code().as_str()), (400, "SIM.0400"), "{bad}");
     }
     let run = || async {
-        gw.sim_post(
-            "/_sim/faults",
-            json!({"p429": 0.3, "p503": 0.2, "retry_after_s": 0, "seed": 11}),
-        )
-        .await;
+        gw.sim_post("/_sim/faults", json!({"p429": 0.3, "p503": 0.2, "retry_after_s": 0, "seed": 11})).await;
         let mut statuses = Vec::new();
         for _ in 0..30 {
             statuses.push(gw.get(&api("app-server-groups")).await.status);

@@ -34,9 +34,7 @@ impl Raw {
     fn assert_guarded_error(&self, code: &str) {
         assert_eq!(self.header("x-content-type-options"), Some("nosniff"), "{}", self.head);
         assert_eq!(self.header("referrer-policy"), Some("no-referrer"));
-        assert!(self
-            .header("content-security-policy")
-            .is_some_and(|csp| csp.contains("default-src 'self'")));
+        assert!(self.header("content-security-policy").is_some_and(|csp| csp.contains("default-src 'self'")));
         assert_eq!(self.header("content-type"), Some("application/json"));
         let body: Value = serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body));
         assert_eq!(body["error_code"], code, "{}", self.body);
@@ -50,16 +48,8 @@ impl Raw {
 fn parse_raw(bytes: &[u8]) -> Raw {
     let text = String::from_utf8_lossy(bytes);
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status in {text:?}"));
-    Raw {
-        status,
-        head: head.to_owned(),
-        body: body.to_owned(),
-    }
+    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("no status in {text:?}"));
+    Raw { status, head: head.to_owned(), body: body.to_owned() }
 }
 
 /// Writes `request` as it is and reads the answer until the gateway closes (5 s at most).
@@ -93,11 +83,7 @@ fn get(target: &str, addr: SocketAddr, extra: &str) -> Vec<u8> {
 fn proxy_config(upstream: &str) -> ProxyConfig {
     ProxyConfig {
         upstream: upstream.to_owned(),
-        credentials: AkSk {
-            ak: AK.into(),
-            sk: SK.into(),
-            security_token: None,
-        },
+        credentials: AkSk { ak: AK.into(), sk: SK.into(), security_token: None },
         project_id: Some(PROJECT.into()),
         timeout_ms: 5_000,
     }
@@ -111,9 +97,7 @@ async fn proxy_pair() -> (Gw, Gw) {
 
 /// API calls the upstream simulator authenticated (each draws once from the faults).
 async fn upstream_calls(upstream: &Gw) -> u64 {
-    upstream.sim_get("/_sim/faults").await["injected"]["calls"]
-        .as_u64()
-        .expect("calls")
+    upstream.sim_get("/_sim/faults").await["injected"]["calls"].as_u64().expect("calls")
 }
 
 fn with_limits(change: impl FnOnce(&mut tsvi_gateway::config::Limits)) -> GatewayConfig {
@@ -135,11 +119,7 @@ async fn the_proxy_never_leaves_the_api() {
     let r = exchange(addr, post.as_bytes()).await;
     assert_eq!(r.status, 400, "{r:?}");
     r.assert_guarded_error("GATEWAY.0400");
-    assert_eq!(
-        upstream.sim_get("/_sim/faults").await["config"]["p500"],
-        0.0,
-        "the upstream's faults are untouched"
-    );
+    assert_eq!(upstream.sim_get("/_sim/faults").await["config"]["p500"], 0.0, "the upstream's faults are untouched");
     for target in [
         "/v1/%2e%2e/%2e%2e/admin?x=1".to_string(),
         "/v1/.%2e/x".to_string(),
@@ -167,16 +147,12 @@ async fn slow_and_idle_connections_are_closed_after_the_head_timeout() {
 
     let started = Instant::now();
     let mut slow = TcpStream::connect(addr).await.expect("connect");
-    slow.write_all(b"GET /config.json HTTP/1.1\r\nHost: ")
-        .await
-        .expect("write");
+    slow.write_all(b"GET /config.json HTTP/1.1\r\nHost: ").await.expect("write");
     let mut idle = TcpStream::connect(addr).await.expect("connect");
     let r = read_all(&mut slow).await;
     assert_eq!(r.status, 408, "{r:?}");
     r.assert_guarded_error("GATEWAY.0408");
-    let r = tokio::time::timeout(Duration::from_secs(5), idle.read(&mut [0u8; 64]))
-        .await
-        .expect("an idle connection is closed");
+    let r = tokio::time::timeout(Duration::from_secs(5), idle.read(&mut [0u8; 64])).await.expect("an idle connection is closed");
     assert_eq!(r.expect("a clean close"), 0, "closed without an answer");
     let waited = started.elapsed();
     assert!(waited >= Duration::from_millis(250), "{waited:?}");
@@ -240,10 +216,7 @@ async fn connections_past_the_cap_are_refused_and_the_served_ones_keep_working()
     assert_eq!(r.status, 503, "{r:?}");
     r.assert_guarded_error("GATEWAY.0503");
     assert_eq!(r.header("retry-after"), Some("1"));
-    assert!(
-        ask_and_read(&mut served, addr).await.starts_with("HTTP/1.1 200"),
-        "still served"
-    );
+    assert!(ask_and_read(&mut served, addr).await.starts_with("HTTP/1.1 200"), "still served");
     drop(slow);
     drop(served);
     // Once the slow ones are gone, new connections are served again.
@@ -263,11 +236,7 @@ async fn connections_past_the_cap_are_refused_and_the_served_ones_keep_working()
 async fn the_simulator_refuses_a_foreign_host() {
     let gw = Gw::start().await;
     let addr = gw.gateway.addr();
-    for (method, target, body) in [
-        ("GET", "/config.json", ""),
-        ("POST", "/_sim/faults", r#"{"p500": 1}"#),
-        ("GET", "/", ""),
-    ] {
+    for (method, target, body) in [("GET", "/config.json", ""), ("POST", "/_sim/faults", r#"{"p500": 1}"#), ("GET", "/", "")] {
         let request = format!(
             "{method} {target} HTTP/1.1\r\nHost: evil.example\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
@@ -275,18 +244,10 @@ async fn the_simulator_refuses_a_foreign_host() {
         let r = exchange(addr, request.as_bytes()).await;
         assert_eq!(r.status, 403, "{target}: {r:?}");
         r.assert_guarded_error("GATEWAY.0403");
-        assert!(
-            !r.body.contains("demo-token") && !r.body.contains("secret"),
-            "{}",
-            r.body
-        );
+        assert!(!r.body.contains("demo-token") && !r.body.contains("secret"), "{}", r.body);
     }
     // The same with the rebinding name and the gateway's port.
-    let r = exchange(
-        addr,
-        &get("/config.json", addr, "").replace(&addr.to_string(), &format!("evil.example:{}", addr.port())),
-    )
-    .await;
+    let r = exchange(addr, &get("/config.json", addr, "").replace(&addr.to_string(), &format!("evil.example:{}", addr.port()))).await;
     assert_eq!(r.status, 403);
     assert_eq!(gw.sim_get("/_sim/faults").await["config"]["p500"], 0.0);
     // Its own names pass.
@@ -314,19 +275,14 @@ async fn the_ledger_is_bounded_and_records_only_authenticated_requests() {
     let gw = Gw::from_config(with_limits(|l| l.ledger_max = 5)).await;
     let sim = gw.gateway.simulator().expect("simulator").clone();
     let path = api("app-servers/actions/batch-update-tsvi");
-    let items: Vec<Value> = (0..1500)
-        .map(|n| json!({"id": format!("server-{n:05}"), "enable": true}))
-        .collect();
+    let items: Vec<Value> = (0..1500).map(|n| json!({"id": format!("server-{n:05}"), "enable": true})).collect();
     let big = json!({ "items": items }).to_string();
     assert!(big.len() < 64 * 1024 && big.len() > 40 * 1024);
     for _ in 0..40 {
         let r = gw.send("PATCH", &path, &[], Some(&big)).await;
         assert_eq!(r.status, 401);
     }
-    assert!(
-        gw.ledger().await.is_empty(),
-        "unauthenticated requests are not recorded"
-    );
+    assert!(gw.ledger().await.is_empty(), "unauthenticated requests are not recorded");
 
     // An authenticated but refused body keeps at most 20 ids.
     let r = gw.patch(&path, &big).await;
@@ -346,10 +302,7 @@ async fn the_ledger_is_bounded_and_records_only_authenticated_requests() {
     assert_eq!(ledger[0]["seq"], 5);
     assert_eq!(gw.ledger_since(8).await.len(), 2, "?since=N counts in seq");
     let state = gw.sim_get("/_sim/state").await;
-    assert_eq!(
-        (state["ledger"]["entries"].as_u64(), state["ledger"]["dropped"].as_u64()),
-        (Some(5), Some(5))
-    );
+    assert_eq!((state["ledger"]["entries"].as_u64(), state["ledger"]["dropped"].as_u64()), (Some(5), Some(5)));
 
     gw.sim_post("/_sim/reset", json!({})).await;
     assert!(gw.ledger().await.is_empty());
@@ -365,25 +318,13 @@ async fn bodies_are_limited() {
     let r = gw.patch(&path, &over).await;
     assert_eq!((r.status, r.error_code().as_str()), (413, "WKS.0413"));
     let under = format!(r#"{{"items": [], "pad": "{}"}}"#, "x".repeat(60 * 1024));
-    assert_eq!(
-        gw.patch(&path, &under).await.status,
-        400,
-        "read, then refused as invalid"
-    );
+    assert_eq!(gw.patch(&path, &under).await.status, 400, "read, then refused as invalid");
 
-    let servers: Vec<Value> = (0..2)
-        .map(|n| json!({"name": format!("n{n}"), "description": "d".repeat(900 * 1024)}))
-        .collect();
-    let r = gw
-        .send("POST", "/_sim/servers", &[], Some(&json!(servers).to_string()))
-        .await;
+    let servers: Vec<Value> = (0..2).map(|n| json!({"name": format!("n{n}"), "description": "d".repeat(900 * 1024)})).collect();
+    let r = gw.send("POST", "/_sim/servers", &[], Some(&json!(servers).to_string())).await;
     assert_eq!(r.status, 200, "1.8 MB to /_sim is allowed");
-    let servers: Vec<Value> = (0..3)
-        .map(|n| json!({"name": format!("n{n}"), "description": "d".repeat(900 * 1024)}))
-        .collect();
-    let r = gw
-        .send("POST", "/_sim/servers", &[], Some(&json!(servers).to_string()))
-        .await;
+    let servers: Vec<Value> = (0..3).map(|n| json!({"name": format!("n{n}"), "description": "d".repeat(900 * 1024)})).collect();
+    let r = gw.send("POST", "/_sim/servers", &[], Some(&json!(servers).to_string())).await;
     assert_eq!((r.status, r.error_code().as_str()), (413, "WKS.0413"));
 
     let small = Gw::from_config(with_limits(|l| {
@@ -391,18 +332,9 @@ async fn bodies_are_limited() {
         l.max_sim_body = 100;
     }))
     .await;
-    let r = small
-        .patch(&path, &format!(r#"{{"items": [], "pad": "{}"}}"#, "x".repeat(100)))
-        .await;
+    let r = small.patch(&path, &format!(r#"{{"items": [], "pad": "{}"}}"#, "x".repeat(100))).await;
     assert_eq!(r.status, 413);
-    let r = small
-        .send(
-            "POST",
-            "/_sim/faults",
-            &[],
-            Some(&format!(r#"{{"p500": 0{}}}"#, " ".repeat(100))),
-        )
-        .await;
+    let r = small.send("POST", "/_sim/faults", &[], Some(&format!(r#"{{"p500": 0{}}}"#, " ".repeat(100)))).await;
     assert_eq!(r.status, 413);
 }
 
@@ -448,19 +380,14 @@ async fn malformed_requests_get_the_security_headers_and_a_json_error() {
     let mut stream = TcpStream::connect(addr).await.expect("connect");
     stream.write_all(&both).await.expect("write");
     let mut answer = Vec::new();
-    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer))
-        .await
-        .expect("closes")
-        .expect("read");
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer)).await.expect("closes").expect("read");
     let text = String::from_utf8_lossy(&answer);
     let second = text.find("HTTP/1.1 400").expect("the refusal follows the answer");
     assert!(text.starts_with("HTTP/1.1 200"), "{text}");
     parse_raw(text[second..].as_bytes()).assert_guarded_error("GATEWAY.0400");
 
     // A chunked body is still accepted, and that connection then closes.
-    let chunked = format!(
-        "POST /_sim/clock HTTP/1.1\r\nHost: {addr}\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{{}}\r\n0\r\n\r\n"
-    );
+    let chunked = format!("POST /_sim/clock HTTP/1.1\r\nHost: {addr}\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{{}}\r\n0\r\n\r\n");
     let r = exchange(addr, chunked.as_bytes()).await;
     assert_eq!(r.status, 200, "{r:?}");
 }
@@ -471,17 +398,10 @@ async fn malformed_requests_get_the_security_headers_and_a_json_error() {
 async fn cross_site_requests_and_double_hosts_are_refused() {
     let (upstream, proxy) = proxy_pair().await;
     let path = api("app-servers");
-    for headers in [
-        vec![("Origin", "http://evil.example")],
-        vec![("Sec-Fetch-Site", "cross-site")],
-        vec![("Sec-Fetch-Site", "same-site")],
-    ] {
+    for headers in [vec![("Origin", "http://evil.example")], vec![("Sec-Fetch-Site", "cross-site")], vec![("Sec-Fetch-Site", "same-site")]]
+    {
         let r = proxy.send("GET", &path, &headers, None).await;
-        assert_eq!(
-            (r.status, r.error_code().as_str()),
-            (403, "GATEWAY.0403"),
-            "{headers:?}"
-        );
+        assert_eq!((r.status, r.error_code().as_str()), (403, "GATEWAY.0403"), "{headers:?}");
         let r = upstream.send("GET", "/_sim/state", &headers, None).await;
         assert_eq!(r.status, 403, "the simulator's /_sim/ too: {headers:?}");
         let mut with_token = headers.clone();
@@ -491,14 +411,7 @@ async fn cross_site_requests_and_double_hosts_are_refused() {
     assert_eq!(upstream_calls(&upstream).await, 0, "nothing was signed and sent");
     // The page's own requests pass.
     let own = proxy.base.clone();
-    let r = proxy
-        .send(
-            "GET",
-            &path,
-            &[("Origin", &own), ("Sec-Fetch-Site", "same-origin")],
-            None,
-        )
-        .await;
+    let r = proxy.send("GET", &path, &[("Origin", &own), ("Sec-Fetch-Site", "same-origin")], None).await;
     assert_eq!(r.status, 200, "{}", r.body);
 
     let addr = proxy.gateway.addr();
@@ -568,9 +481,7 @@ async fn every_answer_to_a_mangled_request_carries_the_security_headers() {
     let base = format!(
         "PATCH /v1/{PROJECT}/app-servers/actions/batch-update-tsvi?x=1 HTTP/1.1\r\nHost: {addr}\r\nX-Auth-Token: {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close"
     );
-    let interesting = [
-        0u8, b' ', b'\r', b'\n', b':', b'%', 0xff, 0x80, b'\t', b'/', b'.', b',', b'0', b'a',
-    ];
+    let interesting = [0u8, b' ', b'\r', b'\n', b':', b'%', 0xff, 0x80, b'\t', b'/', b'.', b',', b'0', b'a'];
     let mut seed = 0x9E37_79B9_7F4A_7C15u64;
     let mut next = move || {
         seed ^= seed << 13;
@@ -607,8 +518,7 @@ async fn every_answer_to_a_mangled_request_carries_the_security_headers() {
                     let mut answer = Vec::new();
                     let mut buf = [0u8; 8192];
                     // Until the gateway closes, or stays silent for a while (a keep-alive answer).
-                    while let Ok(Ok(n)) = tokio::time::timeout(Duration::from_millis(800), stream.read(&mut buf)).await
-                    {
+                    while let Ok(Ok(n)) = tokio::time::timeout(Duration::from_millis(800), stream.read(&mut buf)).await {
                         if n == 0 {
                             break;
                         }
@@ -625,16 +535,8 @@ async fn every_answer_to_a_mangled_request_carries_the_security_headers() {
             }
             answered += 1;
             let text = String::from_utf8_lossy(&answer).to_ascii_lowercase();
-            for needle in [
-                "x-content-type-options: nosniff",
-                "x-request-id: ",
-                "content-security-policy: ",
-            ] {
-                assert!(
-                    text.contains(needle),
-                    "{needle} missing for {:?}: {text}",
-                    String::from_utf8_lossy(&request)
-                );
+            for needle in ["x-content-type-options: nosniff", "x-request-id: ", "content-security-policy: "] {
+                assert!(text.contains(needle), "{needle} missing for {:?}: {text}", String::from_utf8_lossy(&request));
             }
         }
     }

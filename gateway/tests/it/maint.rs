@@ -8,8 +8,7 @@ async fn maintenance_drains_sessions_one_by_one() {
     let gw = Gw::start().await;
     gw.pause().await;
     let id = gw.idle_ids(1).await.remove(0);
-    gw.sim_post("/_sim/servers", json!({"id": id, "session_count": 3}))
-        .await;
+    gw.sim_post("/_sim/servers", json!({"id": id, "session_count": 3})).await;
     assert_eq!(gw.server(&id).await["session_count"], 3);
 
     let r = gw.maint(&[&id], true).await;
@@ -40,11 +39,7 @@ async fn the_session_step_can_be_changed() {
     gw.pause().await;
     gw.sim_post("/_sim/settings", json!({"session_step_ms": 1000})).await;
     let id = gw.idle_ids(1).await.remove(0);
-    gw.sim_post(
-        "/_sim/servers",
-        json!({"id": id, "session_count": 5, "maintain_status": true}),
-    )
-    .await;
+    gw.sim_post("/_sim/servers", json!({"id": id, "session_count": 5, "maintain_status": true})).await;
     gw.advance(2_500).await;
     assert_eq!(gw.server(&id).await["session_count"], 3);
 }
@@ -57,27 +52,12 @@ async fn batch_maint_checks_its_body_and_ids() {
     for (body, code) in [
         ("nope".to_string(), "JSON"),
         (json!({"items": [], "maintain_status": true}).to_string(), "items.count"),
-        (
-            json!({"items": [id], "maintain_status": "yes"}).to_string(),
-            "maintain_status.not_boolean",
-        ),
+        (json!({"items": [id], "maintain_status": "yes"}).to_string(), "maintain_status.not_boolean"),
         (json!({"items": [id]}).to_string(), "maintain_status.missing"),
-        (
-            json!({"items": [id, id], "maintain_status": true}).to_string(),
-            "id.duplicate",
-        ),
-        (
-            json!({"items": [{"id": id}], "maintain_status": true}).to_string(),
-            "id.not_string",
-        ),
-        (
-            json!({"items": [id], "maintain_status": true, "force": true}).to_string(),
-            "body.unknown_field",
-        ),
-        (
-            json!({"items": (0..21).map(|i| format!("s{i}")).collect::<Vec<_>>(), "maintain_status": true}).to_string(),
-            "items.count",
-        ),
+        (json!({"items": [id, id], "maintain_status": true}).to_string(), "id.duplicate"),
+        (json!({"items": [{"id": id}], "maintain_status": true}).to_string(), "id.not_string"),
+        (json!({"items": [id], "maintain_status": true, "force": true}).to_string(), "body.unknown_field"),
+        (json!({"items": (0..21).map(|i| format!("s{i}")).collect::<Vec<_>>(), "maintain_status": true}).to_string(), "items.count"),
     ] {
         let r = gw.patch(&path, &body).await;
         assert_eq!((r.status, r.error_code().as_str()), (400, "WKS.0400"), "{body}");

@@ -9,11 +9,7 @@ use workspace_tsvi::sign::AkSk;
 fn proxy_config(upstream: &str, sk: &str) -> ProxyConfig {
     ProxyConfig {
         upstream: upstream.to_owned(),
-        credentials: AkSk {
-            ak: AK.into(),
-            sk: sk.into(),
-            security_token: None,
-        },
+        credentials: AkSk { ak: AK.into(), sk: sk.into(), security_token: None },
         project_id: Some(PROJECT.into()),
         timeout_ms: 5_000,
     }
@@ -28,27 +24,10 @@ async fn pair() -> (Gw, Gw) {
 #[tokio::test]
 async fn the_proxy_signs_reads_and_writes() {
     let (upstream, proxy) = pair().await;
-    let r = proxy
-        .send(
-            "GET",
-            &format!(
-                "{}?limit=100&server_name=aps-00&maintain_status=false",
-                api("app-servers")
-            ),
-            &[],
-            None,
-        )
-        .await;
+    let r = proxy.send("GET", &format!("{}?limit=100&server_name=aps-00&maintain_status=false", api("app-servers")), &[], None).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.json()["count"].as_u64().unwrap() > 0);
-    let r = proxy
-        .send(
-            "GET",
-            &format!("{}?server_name=%20a%20b~%2A", api("app-servers")),
-            &[],
-            None,
-        )
-        .await;
+    let r = proxy.send("GET", &format!("{}?server_name=%20a%20b~%2A", api("app-servers")), &[], None).await;
     assert_eq!(r.status, 200, "odd characters survive re-signing: {}", r.body);
     let groups = proxy.send("GET", &api("app-server-groups"), &[], None).await.json();
     assert_eq!(groups["count"], 4);
@@ -62,10 +41,7 @@ async fn the_proxy_signs_reads_and_writes() {
             &api("app-servers/actions/batch-update-tsvi"),
             &[
                 ("X-Auth-Token", "browser-token"),
-                (
-                    "Authorization",
-                    "SDK-HMAC-SHA256 Access=X, SignedHeaders=host, Signature=00",
-                ),
+                ("Authorization", "SDK-HMAC-SHA256 Access=X, SignedHeaders=host, Signature=00"),
                 ("X-Security-Token", "t"),
                 ("Cookie", "session=1"),
             ],
@@ -79,29 +55,18 @@ async fn the_proxy_signs_reads_and_writes() {
     assert_eq!(ledger[0]["request_id"], r.request_id(), "X-Request-Id passes through");
     assert_eq!(ledger[0]["job_id"], job_id.as_str());
 
-    let job = proxy
-        .send("GET", &format!("/v2/{PROJECT}/job/{job_id}"), &[], None)
-        .await;
+    let job = proxy.send("GET", &format!("/v2/{PROJECT}/job/{job_id}"), &[], None).await;
     assert_eq!((job.status, job.json()["id"].as_str()), (200, Some(job_id.as_str())));
 }
 
 #[tokio::test]
 async fn upstream_errors_pass_through() {
     let (upstream, proxy) = pair().await;
-    let r = proxy
-        .send(
-            "PATCH",
-            &api("app-servers/actions/batch-update-tsvi"),
-            &[],
-            Some(r#"{"items":[]}"#),
-        )
-        .await;
+    let r = proxy.send("PATCH", &api("app-servers/actions/batch-update-tsvi"), &[], Some(r#"{"items":[]}"#)).await;
     assert_eq!((r.status, r.error_code().as_str()), (400, "WKS.0400"));
     let r = proxy.send("GET", &api("app-servers/nope"), &[], None).await;
     assert_eq!((r.status, r.error_code().as_str()), (404, "WKS.0404"));
-    upstream
-        .sim_post("/_sim/faults", json!({"p429": 1.0, "retry_after_s": 3}))
-        .await;
+    upstream.sim_post("/_sim/faults", json!({"p429": 1.0, "retry_after_s": 3})).await;
     let r = proxy.send("GET", &api("app-servers"), &[], None).await;
     assert_eq!((r.status, r.header("retry-after")), (429, Some("3")));
     assert_eq!(r.error_code(), "APIGW.0308");
@@ -123,11 +88,7 @@ async fn the_proxy_has_no_test_control_and_asks_for_no_credentials() {
     assert_eq!(proxy.send("POST", "/_sim/reset", &[], Some("{}")).await.status, 404);
     let config = proxy.send("GET", "/config.json", &[], None).await.json();
     assert_eq!(
-        (
-            config["mode"].as_str(),
-            config["auth"].as_str(),
-            config["projectId"].as_str()
-        ),
+        (config["mode"].as_str(), config["auth"].as_str(), config["projectId"].as_str()),
         (Some("proxy"), Some("none"), Some(PROJECT))
     );
     assert!(config.get("sk").is_none() && config.get("token").is_none());
@@ -136,19 +97,10 @@ async fn the_proxy_has_no_test_control_and_asks_for_no_credentials() {
 #[tokio::test]
 async fn a_foreign_host_header_is_refused() {
     let (upstream, proxy) = pair().await;
-    let r = proxy
-        .send("GET", &api("app-servers"), &[("Host", "attacker.example")], None)
-        .await;
+    let r = proxy.send("GET", &api("app-servers"), &[("Host", "attacker.example")], None).await;
     assert_eq!((r.status, r.error_code().as_str()), (403, "GATEWAY.0403"));
     let port = proxy.gateway.addr().port();
-    let r = proxy
-        .send(
-            "GET",
-            &api("app-servers"),
-            &[("Host", &format!("localhost:{port}"))],
-            None,
-        )
-        .await;
+    let r = proxy.send("GET", &api("app-servers"), &[("Host", &format!("localhost:{port}"))], None).await;
     assert_eq!(r.status, 200);
     assert!(upstream.ledger().await.is_empty());
 }
@@ -161,9 +113,7 @@ async fn unreachable_and_slow_upstreams() {
         listener.local_addr().unwrap()
     };
     let proxy = Gw::from_config(GatewayConfig::proxy(proxy_config(&format!("http://{closed}"), SK))).await;
-    let r = proxy
-        .send("PATCH", &api("app-servers/actions/batch-update-tsvi"), &[], Some("{}"))
-        .await;
+    let r = proxy.send("PATCH", &api("app-servers/actions/batch-update-tsvi"), &[], Some("{}")).await;
     assert_eq!((r.status, r.error_code().as_str()), (503, "GATEWAY.0503"));
     assert!(r.error_msg().contains("not sent"));
 

@@ -32,39 +32,24 @@ async fn past_the_limit_calls_get_429_with_retry_after_and_the_budget() {
     assert!(passed.len() >= 2, "the bucket starts full");
     assert_eq!(budget(&passed[0]), (Some(2), Some(1)));
     assert_eq!(budget(&passed[1]).1, Some(0));
-    assert_eq!(
-        passed[0].header("x-apig-ratelimit-user"),
-        Some("remain:1,limit:2,time:1 second")
-    );
+    assert_eq!(passed[0].header("x-apig-ratelimit-user"), Some("remain:1,limit:2,time:1 second"));
     assert!(passed[0].header("x-apig-ratelimit-reset").is_some());
 
     assert_eq!(refused.error_code(), "APIG.0308");
-    assert!(
-        refused.error_msg().starts_with("The request is throttled"),
-        "{}",
-        refused.body
-    );
-    let retry_after: u64 = refused
-        .header("retry-after")
-        .expect("Retry-After")
-        .parse()
-        .expect("seconds");
+    assert!(refused.error_msg().starts_with("The request is throttled"), "{}", refused.body);
+    let retry_after: u64 = refused.header("retry-after").expect("Retry-After").parse().expect("seconds");
     assert!((1..=2).contains(&retry_after), "{retry_after}");
     assert_eq!(budget(&refused), (Some(2), Some(0)));
     assert_eq!(refused.header("x-content-type-options"), Some("nosniff"));
 
     // A signed call is another credential, with its own bucket.
-    let signed = gw
-        .signed("GET", &api("app-servers"), &[("limit", "1")], "", SK, None)
-        .await;
+    let signed = gw.signed("GET", &api("app-servers"), &[("limit", "1")], "", SK, None).await;
     assert_eq!(signed.status, 200, "{}", signed.body);
     assert_eq!(budget(&signed), (Some(2), Some(1)));
 
     // A request without a valid credential is refused as such, never throttled or counted.
     for _ in 0..5 {
-        let r = gw
-            .send("GET", &api("app-servers"), &[("X-Auth-Token", "wrong")], None)
-            .await;
+        let r = gw.send("GET", &api("app-servers"), &[("X-Auth-Token", "wrong")], None).await;
         assert_eq!(r.status, 401);
         assert_eq!(budget(&r), (None, None));
     }
@@ -85,10 +70,7 @@ async fn the_limit_is_off_by_default_and_set_at_runtime() {
         assert_eq!(budget(&r), (None, None), "no budget headers when off");
     }
     assert_eq!(gw.sim_get("/_sim/settings").await["rate_limit"], 0);
-    assert_eq!(
-        gw.sim_post("/_sim/settings", json!({"rate_limit": 1})).await["rate_limit"],
-        1
-    );
+    assert_eq!(gw.sim_post("/_sim/settings", json!({"rate_limit": 1})).await["rate_limit"], 1);
     let (passed, refused) = call_until_throttled(&gw, &token).await;
     assert!(!passed.is_empty());
     assert_eq!(refused.error_code(), "APIG.0308");
@@ -99,10 +81,7 @@ async fn the_limit_is_off_by_default_and_set_at_runtime() {
     assert_eq!(r.status, 429, "{}", r.body);
     let ledger = gw.ledger().await;
     let last = ledger.last().expect("an entry");
-    assert_eq!(
-        (last["status"].as_u64(), last["applied"].as_bool()),
-        (Some(429), Some(false))
-    );
+    assert_eq!((last["status"].as_u64(), last["applied"].as_bool()), (Some(429), Some(false)));
     assert_eq!(last["fault"], "rate_limit");
 
     gw.sim_post("/_sim/settings", json!({"rate_limit": 0})).await;
@@ -113,8 +92,6 @@ async fn the_limit_is_off_by_default_and_set_at_runtime() {
     gw.sim_post("/_sim/settings", json!({"rate_limit": 5})).await;
     gw.sim_post("/_sim/reset", json!({})).await;
     assert_eq!(gw.sim_get("/_sim/settings").await["rate_limit"], 0);
-    let bad = gw
-        .send("POST", "/_sim/settings", &[], Some(r#"{"rate_limit": -1}"#))
-        .await;
+    let bad = gw.send("POST", "/_sim/settings", &[], Some(r#"{"rate_limit": -1}"#)).await;
     assert_eq!(bad.status, 400);
 }

@@ -29,10 +29,7 @@ async fn serves_the_page_and_the_package_with_the_right_types_and_headers() {
     assert!(page.body.contains("TSVI"));
     assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
     assert_eq!(page.header("content-security-policy"), Some(CONTENT_SECURITY_POLICY));
-    assert!(
-        CONTENT_SECURITY_POLICY.contains("script-src 'self' 'wasm-unsafe-eval'")
-            && !CONTENT_SECURITY_POLICY.contains("unsafe-inline")
-    );
+    assert!(CONTENT_SECURITY_POLICY.contains("script-src 'self' 'wasm-unsafe-eval'") && !CONTENT_SECURITY_POLICY.contains("unsafe-inline"));
     assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
     assert_eq!(page.header("referrer-policy"), Some("no-referrer"));
     assert_eq!(page.request_id().len(), 36);
@@ -45,11 +42,7 @@ async fn serves_the_page_and_the_package_with_the_right_types_and_headers() {
         ("/pkg/workspace_tsvi.d.ts", "text/plain; charset=utf-8"),
     ] {
         let r = gw.send("GET", path, &[], None).await;
-        assert_eq!(
-            (r.status, r.header("content-type")),
-            (200, Some(content_type)),
-            "{path}"
-        );
+        assert_eq!((r.status, r.header("content-type")), (200, Some(content_type)), "{path}");
     }
     let head = gw.send("HEAD", "/app.js", &[], None).await;
     assert_eq!((head.status, head.body.as_str()), (200, ""));
@@ -63,13 +56,8 @@ async fn missing_files_and_unsafe_paths_are_404() {
         assert_eq!((r.status, r.error_code().as_str()), (404, "GATEWAY.0404"), "{path}");
     }
     // Written as sent: an HTTP client would normalize these away.
-    for target in [
-        "/pkg/../app.js",
-        "/pkg/%2e%2e/app.js",
-        "/img/../../../etc/passwd",
-        "/img/%2E%2E/%2e%2e/etc/passwd",
-        "/pkg/..%2Fapp.js",
-    ] {
+    for target in ["/pkg/../app.js", "/pkg/%2e%2e/app.js", "/img/../../../etc/passwd", "/img/%2E%2E/%2e%2e/etc/passwd", "/pkg/..%2Fapp.js"]
+    {
         assert_eq!(raw_status(gw.gateway.addr(), "GET", target).await, 404, "{target}");
     }
     assert_eq!(raw_status(gw.gateway.addr(), "GET", "/img/logo.svg").await, 200);
@@ -99,9 +87,6 @@ async fn config_json_prefills_the_connect_form() {
     assert_eq!(config["mode"], "simulator");
     assert!(config["endpoint"].is_null(), "the page uses its own origin");
     assert_eq!(config["projectId"], DEFAULT_PROJECT_ID);
-    assert_eq!(
-        (config["token"].as_str(), config["ak"].as_str(), config["sk"].as_str()),
-        (Some(TOKEN), Some(AK), Some(SK))
-    );
+    assert_eq!((config["token"].as_str(), config["ak"].as_str(), config["sk"].as_str()), (Some(TOKEN), Some(AK), Some(SK)));
     assert_eq!(config["auth"], "token");
 }
