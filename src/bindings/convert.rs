@@ -163,6 +163,10 @@ impl InputReader {
             return Err(self.refuse(base, "value.too_large", "holds too many values"));
         }
         self.budget -= 1;
+        // Strings first: they are most of what inputs hold, and each check is a crossing.
+        if let Some(s) = value.as_string() {
+            return Ok(Value::String(s));
+        }
         if value.is_undefined() || value.is_null() {
             return Ok(Value::Null);
         }
@@ -172,9 +176,6 @@ impl InputReader {
         if let Some(n) = value.as_f64() {
             return Ok(Value::Number(n));
         }
-        if let Some(s) = value.as_string() {
-            return Ok(Value::String(s));
-        }
         if value.is_bigint() {
             return Err(self.refuse(base, "value.bigint", "a BigInt is not JSON data; pass a number or a string"));
         }
@@ -183,7 +184,7 @@ impl InputReader {
             return Err(self.refuse(base, "value.not_json", "must be plain JSON-like data"));
         }
         if self.segments.len() >= MAX_INPUT_DEPTH {
-            return Err(self.refuse(base, "value.too_deep", "nests deeper than 128 levels (or refers to itself)"));
+            return Err(self.refuse(base, "value.too_deep", "nests deeper than 100 levels (or refers to itself)"));
         }
         let unreadable = |reader: &Self| reader.refuse(base, "value.unreadable", "reading it threw (a getter or a proxy)");
         if checked_is_array(value).map_err(|_| unreadable(self))? {

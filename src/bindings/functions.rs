@@ -10,7 +10,7 @@ use crate::json::Value;
 use crate::sign::{self, AkSk, SignInput};
 use crate::transport::Transport;
 use crate::validate::{self, validate_batch_request, Issue};
-use js_sys::{Object, Reflect};
+use js_sys::{Array, Object};
 use wasm_bindgen::prelude::*;
 
 /// Checks a batch-update-tsvi body and lists every problem: `{ ok, errors: [{ path, code, message }] }`.
@@ -97,16 +97,14 @@ pub fn sign_request_js(#[wasm_bindgen(unchecked_param_type = "SignRequestInput")
 
     let result = Object::new();
     set(&result, "url", signed.url);
-    let header_object = Object::new();
+    // One `Object.fromEntries` instead of a property definition per header: two crossings a
+    // header instead of seven. It defines, not assigns, so a header named `__proto__` stays a
+    // header.
+    let entries = Array::new();
     for (name, value) in signed.headers {
-        // Defined, not assigned: a header named `__proto__` must stay a header.
-        let descriptor = Object::new();
-        set(&descriptor, "value", value);
-        for flag in ["enumerable", "writable", "configurable"] {
-            set(&descriptor, flag, true);
-        }
-        let _ = Reflect::define_property(&header_object, &JsValue::from_str(&name), &descriptor);
+        entries.push(&Array::of2(&JsValue::from_str(&name), &JsValue::from_str(&value)));
     }
+    let header_object = Object::from_entries(&entries).unwrap_or_else(|_| Object::new());
     set(&result, "headers", header_object);
     set(&result, "signedHeaders", signed.signed_headers);
     set(&result, "signature", signed.signature);
