@@ -124,16 +124,18 @@ fn security_token_and_date_as_headers_sign_like_the_official_signer() {
     headers.push(("X-SDK-DATE".into(), date.into()));
     let query = query_pairs(&input["query"]);
     let credentials = AkSk { ak: input["ak"].as_str().unwrap().into(), sk: input["sk"].as_str().unwrap().into(), security_token: None };
-    let signed = sign(&SignInput {
-        method: input["method"].as_str().unwrap(),
-        url: input["url"].as_str().unwrap(),
-        query: &query,
-        headers: &headers,
-        body: input["body"].as_str().unwrap().as_bytes(),
-        credentials: &credentials,
-        sdk_date: date,
-    })
-    .unwrap();
+    let sign_with = |credentials: &AkSk| {
+        sign(&SignInput {
+            method: input["method"].as_str().unwrap(),
+            url: input["url"].as_str().unwrap(),
+            query: &query,
+            headers: &headers,
+            body: input["body"].as_str().unwrap().as_bytes(),
+            credentials,
+            sdk_date: date,
+        })
+    };
+    let signed = sign_with(&credentials).unwrap();
     assert_eq!(signed.signature, case["expected"]["signature"].as_str().unwrap());
     assert_eq!(signed.signed_headers, case["expected"]["signed_headers"].as_str().unwrap());
     let sent = |name: &str| signed.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).collect::<Vec<_>>();
@@ -142,16 +144,7 @@ fn security_token_and_date_as_headers_sign_like_the_official_signer() {
 
     // Given both ways and equal, it is the same request.
     let both = AkSk { security_token: Some(token.into()), ..credentials.clone() };
-    let again = sign(&SignInput {
-        method: input["method"].as_str().unwrap(),
-        url: input["url"].as_str().unwrap(),
-        query: &query,
-        headers: &headers,
-        body: input["body"].as_str().unwrap().as_bytes(),
-        credentials: &both,
-        sdk_date: date,
-    })
-    .unwrap();
+    let again = sign_with(&both).unwrap();
     assert_eq!(again.signature, signed.signature);
     assert_eq!(again.headers, signed.headers);
 }

@@ -15,3 +15,21 @@ export async function launch() {
     viewport: { width: 1280, height: 800 },
   });
 }
+
+/**
+ * Opens a fixture page (one that writes what it found into `#result`) and waits for it.
+ * Returns that text and the problems seen meanwhile: page errors, and failed answers other
+ * than the deliberate 401 and the browser's favicon probe.
+ */
+export async function fixtureResult(browser, url) {
+  const page = await browser.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  page.on("response", (r) => {
+    const expected = r.status() === 401 || new URL(r.url()).pathname === "/favicon.ico";
+    if (r.status() >= 400 && !expected) problems.push(`HTTP ${r.status()} ${r.url()}`);
+  });
+  await page.goto(url);
+  await page.waitForFunction(() => document.getElementById("result").textContent !== "loading", null, { timeout: 20_000 });
+  return { text: await page.textContent("#result"), problems };
+}

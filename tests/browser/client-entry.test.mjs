@@ -4,7 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { startGateway } from "../node/gateway.mjs";
-import { launch } from "./chromium.mjs";
+import { fixtureResult, launch } from "./chromium.mjs";
 
 const fixture = fileURLToPath(new URL("./fixture-client", import.meta.url));
 let gw;
@@ -19,16 +19,7 @@ after(async () => {
 });
 
 test("the lean web build works in Chromium without the rollout engine", async () => {
-  const page = await browser.newPage();
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-  page.on("response", (r) => {
-    const expected = r.status() === 401 || new URL(r.url()).pathname === "/favicon.ico";
-    if (r.status() >= 400 && !expected) problems.push(`HTTP ${r.status()} ${r.url()}`);
-  });
-  await page.goto(`${gw.url}/`);
-  await page.waitForFunction(() => document.getElementById("result").textContent !== "loading", null, { timeout: 20_000 });
-  const text = await page.textContent("#result");
+  const { text, problems } = await fixtureResult(browser, `${gw.url}/`);
   assert.ok(!text.startsWith("error"), text);
   assert.deepEqual(JSON.parse(text), {
     exports: ["Client", "initSync", "planBatches", "signRequest", "validateBatchRequest", "validateClientConfig"],

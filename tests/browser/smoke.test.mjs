@@ -4,7 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { startGateway } from "../node/gateway.mjs";
-import { launch } from "./chromium.mjs";
+import { fixtureResult, launch } from "./chromium.mjs";
 
 const fixture = fileURLToPath(new URL("./fixture", import.meta.url));
 let gw;
@@ -19,16 +19,7 @@ after(async () => {
 });
 
 test("the web build works in Chromium under the gateway's CSP", async () => {
-  const page = await browser.newPage();
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-  page.on("response", (r) => {
-    const expected = r.status() === 401 || new URL(r.url()).pathname === "/favicon.ico";
-    if (r.status() >= 400 && !expected) problems.push(`HTTP ${r.status()} ${r.url()}`);
-  });
-  await page.goto(`${gw.url}/`);
-  await page.waitForFunction(() => document.getElementById("result").textContent !== "loading", null, { timeout: 20_000 });
-  const text = await page.textContent("#result");
+  const { text, problems } = await fixtureResult(browser, `${gw.url}/`);
   assert.ok(!text.startsWith("error"), text);
   const result = JSON.parse(text);
   assert.deepEqual(result, {

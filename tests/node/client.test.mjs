@@ -2,19 +2,14 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { Client, validateBatchRequest } from "workspace-tsvi";
-import { startStub, reply } from "./stub.mjs";
+import { startStub, reply, stubPool } from "./stub.mjs";
 
 const PROJECT = "0123456789abcdef0123456789abcdef";
 const TOKEN = "secret-token-value";
 const ids = (n) => Array.from({ length: n }, (_, i) => ({ id: `srv-${i}`, enable: true }));
-const stubs = [];
-after(() => Promise.all(stubs.map((s) => s.close())));
-
-async function stubWith(handler) {
-  const stub = await startStub(handler);
-  stubs.push(stub);
-  return stub;
-}
+const stubs = stubPool();
+after(stubs.close);
+const stubWith = stubs.start;
 
 function client(endpoint, extra = {}) {
   return new Client({ endpoint, projectId: PROJECT, auth: { token: TOKEN }, ...extra });

@@ -4,7 +4,7 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { Client } from "workspace-tsvi";
-import { startStub, reply } from "./stub.mjs";
+import { reply, stubPool } from "./stub.mjs";
 
 const PROJECT = "0123456789abcdef0123456789abcdef";
 const TOKEN = "canary-token-5b1e0c";
@@ -12,14 +12,9 @@ const AK = "CANARYAKID";
 const SK = "canary-sk-8d24f7";
 const SECURITY_TOKEN = "canary-sts-61a9e3";
 const FAST_RETRY = { maxAttempts: 3, baseMs: 5, maxMs: 20 };
-const stubs = [];
-after(() => Promise.all(stubs.map((s) => s.close())));
-
-async function stubWith(handler) {
-  const stub = await startStub(handler);
-  stubs.push(stub);
-  return stub;
-}
+const stubs = stubPool();
+after(stubs.close);
+const stubWith = stubs.start;
 
 const tokenClient = (endpoint, extra = {}) => new Client({ endpoint, projectId: PROJECT, auth: { token: TOKEN }, retry: FAST_RETRY, ...extra });
 const akskClient = (endpoint, extra = {}) =>

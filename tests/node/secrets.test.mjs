@@ -6,7 +6,7 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { Client, reportToCsv } from "workspace-tsvi";
-import { startStub, reply } from "./stub.mjs";
+import { reply, startStub, stubPool } from "./stub.mjs";
 import { startGateway, PROJECT as GW_PROJECT, AK as GW_AK, SK as GW_SK, TOKEN as GW_TOKEN } from "./gateway.mjs";
 
 const PROJECT = "0123456789abcdef0123456789abcdef";
@@ -14,8 +14,8 @@ const TOKEN = "canary-token-2f7d91";
 const SK = "canary-sk-a83c05";
 const SECURITY_TOKEN = "canary-sts-4e6b28";
 const CANARIES = [TOKEN, SK, SECURITY_TOKEN];
-const stubs = [];
-after(() => Promise.all(stubs.map((s) => s.close())));
+const stubs = stubPool();
+after(stubs.close);
 
 // Every console line, whoever writes it.
 const consoleLines = [];
@@ -64,8 +64,7 @@ const clients = {
 for (const [kind, make] of Object.entries(clients)) {
   for (const [name, handler] of Object.entries(HOSTILE)) {
     test(`${kind}: ${name} leaks no secret`, async () => {
-      const stub = await startStub(handler);
-      stubs.push(stub);
+      const stub = await stubs.start(handler);
       const events = [];
       const client = make(stub.url, (e) => events.push(e));
       const calls = [

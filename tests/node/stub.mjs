@@ -39,3 +39,16 @@ export function reply(res, status, body, headers = {}) {
   res.writeHead(status, { "content-type": "application/json", "x-request-id": `req-${status}`, ...headers });
   res.end(typeof body === "string" ? body : JSON.stringify(body));
 }
+
+/** Starts stubs for one test file and closes them all after it (`after(pool.close)`). */
+export function stubPool() {
+  const stubs = [];
+  return {
+    async start(handler) {
+      const stub = await startStub(handler);
+      stubs.push(stub);
+      return stub;
+    },
+    close: () => Promise.all(stubs.map((s) => s.close())),
+  };
+}
