@@ -68,20 +68,43 @@ fn decode_component(encoded: &str) -> String {
     percent_decode_str(encoded).decode_utf8_lossy().into_owned()
 }
 
+/// Whether a path reads the same decoded and encoded: only `A-Z a-z 0-9 - _ . ~` and `/`
+/// (most API paths), so both functions below can take it as it is.
+fn is_plain_path(path: &str) -> bool {
+    path.bytes().all(|b| b == b'/' || b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
+}
+
 /// The canonical URI: the path decoded, split on `/`, each segment encoded again, and a
 /// trailing `/` added when missing. The trailing slash is only ever signed, never sent.
 pub fn canonical_uri(path: &str) -> String {
-    let decoded = decode_component(path);
-    let mut uri: String = decoded.split('/').map(encode_component).collect::<Vec<_>>().join("/");
-    if !uri.ends_with('/') {
-        uri.push('/');
-    }
+    let mut uri = String::with_capacity(path.len() + 1);
+    push_canonical_uri(&mut uri, path);
     uri
+}
+
+fn push_canonical_uri(out: &mut String, path: &str) {
+    if is_plain_path(path) {
+        out.push_str(path);
+    } else {
+        let decoded = decode_component(path);
+        for (index, segment) in decoded.split('/').enumerate() {
+            if index > 0 {
+                out.push('/');
+            }
+            out.extend(utf8_percent_encode(segment, ESCAPED));
+        }
+    }
+    if !out.ends_with('/') {
+        out.push('/');
+    }
 }
 
 /// The path to send: each segment of the (raw or encoded) path normalized to the canonical
 /// encoding, so an encoded `%2F` stays inside its segment.
 pub fn wire_path(path: &str) -> String {
+    if is_plain_path(path) {
+        return path.to_owned();
+    }
     path.split('/').map(|segment| encode_component(&decode_component(segment))).collect::<Vec<_>>().join("/")
 }
 
@@ -112,14 +135,26 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
 fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[(b >> 4) as usize] as char);
-        out.push(DIGITS[(b & 15) as usize] as char);
-    }
+    push_hex(&mut out, bytes);
     out
+}
+
+fn push_hex(out: &mut String, bytes: &[u8]) {
+    let mut digits = [0u8; 64];
+    for chunk in bytes.chunks(32) {
+        for (pair, b) in digits.chunks_exact_mut(2).zip(chunk) {
+            pair[0] = HEX_DIGITS[(b >> 4) as usize];
+            pair[1] = HEX_DIGITS[(b & 15) as usize];
+        }
+        // Hex digits are ASCII, so this always succeeds.
+        if let Ok(text) = std::str::from_utf8(&digits[..chunk.len() * 2]) {
+            out.push_str(text);
+        }
+    }
 }
 
 /// Whether a request with these headers signs `UNSIGNED-PAYLOAD` instead of the body hash.
@@ -130,15 +165,9 @@ pub fn wants_unsigned_payload(headers: &[(String, String)]) -> bool {
         .any(|(name, value)| name == "Content-Type" && !(value.starts_with("application/json") || value.starts_with("application/bson")))
 }
 
-fn payload_hash(headers: &[(String, String)], body: &[u8]) -> String {
-    if body.is_empty() {
-        return EMPTY_BODY_SHA256.to_owned();
-    }
-    let declared = headers.iter().find(|(name, _)| name.eq_ignore_ascii_case("x-sdk-content-sha256")).map(|(_, v)| v.trim());
-    match declared {
-        Some(UNSIGNED_PAYLOAD) => UNSIGNED_PAYLOAD.to_owned(),
-        _ => sha256_hex(body),
-    }
+/// The `X-Sdk-Content-Sha256` a request declares: `UNSIGNED-PAYLOAD` there signs no body hash.
+fn payload_hash_declared(headers: &[(String, String)]) -> Option<&str> {
+    headers.iter().find(|(name, _)| name.eq_ignore_ascii_case("x-sdk-content-sha256")).map(|(_, v)| v.trim())
 }
 
 /// Header names that get signed: all of them but those containing `_`, lower-cased, sorted.
@@ -165,10 +194,16 @@ pub struct Canonical<'a> {
 
 impl Canonical<'_> {
     pub fn canonical_request(&self) -> String {
-        let mut out = String::new();
+        self.canonical_request_with(&self.signed_headers.join(";"))
+    }
+
+    /// The canonical request, given the signed header names already joined with `;`.
+    fn canonical_request_with(&self, joined_names: &str) -> String {
+        let headers_len: usize = self.headers.iter().map(|(n, v)| n.len() + v.len() + 2).sum();
+        let mut out = String::with_capacity(self.method.len() + self.path.len() + self.query.len() + headers_len + joined_names.len() + 72);
         out.push_str(self.method);
         out.push('\n');
-        out.push_str(&canonical_uri(self.path));
+        push_canonical_uri(&mut out, self.path);
         out.push('\n');
         out.push_str(self.query);
         out.push('\n');
@@ -180,9 +215,16 @@ impl Canonical<'_> {
             out.push('\n');
         }
         out.push('\n');
-        out.push_str(&self.signed_headers.join(";"));
+        out.push_str(joined_names);
         out.push('\n');
-        out.push_str(&payload_hash(self.headers, self.body));
+        if self.body.is_empty() {
+            out.push_str(EMPTY_BODY_SHA256);
+        } else {
+            match payload_hash_declared(self.headers) {
+                Some(UNSIGNED_PAYLOAD) => out.push_str(UNSIGNED_PAYLOAD),
+                _ => push_hex(&mut out, &Sha256::digest(self.body)),
+            }
+        }
         out
     }
 
@@ -208,7 +250,12 @@ fn signature_of(canonical_request: &str, sdk_date: &str, sk: &str) -> String {
         Ok(mac) => mac,
         Err(_) => return String::new(),
     };
-    mac.update(string_to_sign(canonical_request, sdk_date).as_bytes());
+    // The string to sign, fed in its parts (see [`string_to_sign`]).
+    let mut request_hash = String::with_capacity(64);
+    push_hex(&mut request_hash, &Sha256::digest(canonical_request.as_bytes()));
+    for part in [ALGORITHM, "\n", sdk_date, "\n", &request_hash] {
+        mac.update(part.as_bytes());
+    }
     hex(&mac.finalize().into_bytes())
 }
 
@@ -343,6 +390,65 @@ pub struct Signed {
     pub signed_headers: String,
     pub signature: String,
     pub canonical_request: String,
+}
+
+impl Signed {
+    /// What `signRequest` returns, as JSON text: `{ url, headers, signedHeaders, signature,
+    /// canonicalRequest }`, the headers in order. The host's `JSON.parse` builds the object in
+    /// one crossing; it defines each property (never assigns), so a header named `__proto__`
+    /// stays a header. The signer never gives a header name twice.
+    pub fn to_json(&self) -> String {
+        let headers: usize = self.headers.iter().map(|(n, v)| n.len() + v.len() + 6).sum();
+        let mut out =
+            String::with_capacity(96 + self.url.len() + headers + self.signed_headers.len() * 2 + 2 * self.canonical_request.len());
+        out.push_str("{\"url\":");
+        push_json_string(&mut out, &self.url);
+        out.push_str(",\"headers\":{");
+        for (index, (name, value)) in self.headers.iter().enumerate() {
+            if index > 0 {
+                out.push(',');
+            }
+            push_json_string(&mut out, name);
+            out.push(':');
+            push_json_string(&mut out, value);
+        }
+        out.push_str("},\"signedHeaders\":");
+        push_json_string(&mut out, &self.signed_headers);
+        out.push_str(",\"signature\":");
+        push_json_string(&mut out, &self.signature);
+        out.push_str(",\"canonicalRequest\":");
+        push_json_string(&mut out, &self.canonical_request);
+        out.push('}');
+        out
+    }
+}
+
+/// `text` as a JSON string: `"` and `\` escaped, other control characters as `\n`, `\t` or
+/// `\u00XX`, everything else as it is.
+fn push_json_string(out: &mut String, text: &str) {
+    out.push('"');
+    let mut rest = text;
+    while let Some(at) = rest.bytes().position(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        // The byte at `at` is ASCII, so `at` and `at + 1` fall on character boundaries.
+        let (Some(before), Some(&byte), Some(after)) = (rest.get(..at), rest.as_bytes().get(at), rest.get(at + 1..)) else {
+            break;
+        };
+        out.push_str(before);
+        match byte {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\t' => out.push_str("\\t"),
+            _ => {
+                out.push_str("\\u00");
+                out.push(HEX_DIGITS[(byte >> 4) as usize] as char);
+                out.push(HEX_DIGITS[(byte & 15) as usize] as char);
+            }
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out.push('"');
 }
 
 /// Why a request could not be signed. Messages never include a credential; a header is
@@ -480,9 +586,32 @@ fn check_raw_url(url: &str) -> Result<(), SignError> {
     Ok(())
 }
 
+/// `(scheme://authority, authority, path)`, what [`split_url`] gives.
+type UrlSplit = (String, String, String);
+
+thread_local! {
+    /// The last URL split and its parts. Callers sign request after request to one endpoint,
+    /// and on wasm32 a split is a `new URL` and a crossing per part; the split is a pure
+    /// function of the text, so the parts are the same. Only URLs that split are kept, and a
+    /// URL that splits carries no user-info (no secret).
+    static LAST_SPLIT: std::cell::Cell<Option<(String, UrlSplit)>> = const { std::cell::Cell::new(None) };
+}
+
 /// Splits an absolute URL into `(scheme://authority, authority, path)`; the authority keeps a
 /// non-default port, as the `Host` header a client sends does.
-pub fn split_url(url: &str) -> Result<(String, String, String), SignError> {
+pub fn split_url(url: &str) -> Result<UrlSplit, SignError> {
+    let last = LAST_SPLIT.try_with(|last| last.take()).ok().flatten();
+    if let Some((text, parts)) = last.filter(|(text, _)| text == url) {
+        let split = parts.clone();
+        let _ = LAST_SPLIT.try_with(|last| last.set(Some((text, parts))));
+        return Ok(split);
+    }
+    let parts = split_url_uncached(url)?;
+    let _ = LAST_SPLIT.try_with(|last| last.set(Some((url.to_owned(), parts.clone()))));
+    Ok(parts)
+}
+
+fn split_url_uncached(url: &str) -> Result<UrlSplit, SignError> {
     check_raw_url(url)?;
     let parts = crate::url_parts::parse(url).ok_or(SignError::BadUrl)?;
     if !matches!(parts.scheme.as_str(), "http" | "https") || parts.host.is_empty() {
@@ -570,31 +699,42 @@ pub fn sign(input: &SignInput) -> Result<Signed, SignError> {
             headers.push(("X-Security-Token".into(), token.clone()));
         }
     }
-    let mut to_sign = headers.clone();
-    if header_value(&to_sign, "host").is_none() {
-        to_sign.push(("Host".into(), authority.clone()));
+    // `Host` is signed but not sent (browsers set it from the URL): added for the signature only.
+    let host_added = header_value(&headers, "host").is_none();
+    if host_added {
+        headers.push(("Host".into(), authority.clone()));
     }
-    let names = signed_header_names(&to_sign);
+    let names = signed_header_names(&headers);
+    let signed_headers = names.join(";");
     let canonical = Canonical {
         method: input.method,
         path: &path,
         query: &query,
-        headers: &to_sign,
+        headers: &headers,
         signed_headers: &names,
         body: input.body,
         sdk_date: input.sdk_date,
     };
-    let canonical_request = canonical.canonical_request();
+    let canonical_request = canonical.canonical_request_with(&signed_headers);
+    if host_added {
+        headers.pop();
+    }
     let signature = signature_of(&canonical_request, input.sdk_date, &creds.sk);
-    let authorization = Authorization { access: creds.ak.clone(), signed_headers: names.clone(), signature: signature.clone() };
-    headers.push(("Authorization".into(), authorization.header_value()));
+    // As `Authorization::header_value` writes it.
+    let mut authorization = String::with_capacity(ALGORITHM.len() + creds.ak.len() + signed_headers.len() + signature.len() + 40);
+    for part in [ALGORITHM, " Access=", &creds.ak, ", SignedHeaders=", &signed_headers, ", Signature=", &signature] {
+        authorization.push_str(part);
+    }
+    headers.push(("Authorization".into(), authorization));
 
-    let mut url = format!("{origin}{}", wire_path(&path));
+    let mut url = String::with_capacity(origin.len() + path.len() + query.len() + 1);
+    url.push_str(&origin);
+    url.push_str(&wire_path(&path));
     if !query.is_empty() {
         url.push('?');
         url.push_str(&query);
     }
-    Ok(Signed { url, headers, host: authority, signed_headers: names.join(";"), signature, canonical_request })
+    Ok(Signed { url, headers, host: authority, signed_headers, signature, canonical_request })
 }
 
 #[cfg(test)]
@@ -642,6 +782,72 @@ mod tests {
         assert_eq!(parsed.signed_headers, ["host", "x-sdk-date"]);
         assert_eq!(parsed.header_value(), value);
         assert!(Authorization::parse("Bearer x").is_none());
+    }
+
+    #[test]
+    fn signed_json_is_the_result_object() {
+        let signed = Signed {
+            url: "https://h/x?a=%22".into(),
+            headers: vec![("__proto__".into(), "a\"b\\c\td".into()), ("123".into(), "v".into())],
+            host: "h".into(),
+            signed_headers: "123;x".into(),
+            signature: "ab".into(),
+            canonical_request: "GET\n/x/\n\u{1}\u{1f}\u{7f}\u{fc}".into(),
+        };
+        let parsed: serde_json::Value = serde_json::from_str(&signed.to_json()).unwrap();
+        assert_eq!(
+            parsed,
+            serde_json::json!({
+                "url": signed.url,
+                "headers": { "__proto__": "a\"b\\c\td", "123": "v" },
+                "signedHeaders": signed.signed_headers,
+                "signature": signed.signature,
+                "canonicalRequest": signed.canonical_request,
+            })
+        );
+        // The keys in the order the object had when it was built property by property.
+        let text = signed.to_json();
+        let at = |key: &str| text.find(&format!("\"{key}\":")).unwrap();
+        let order = ["url", "headers", "__proto__", "123", "signedHeaders", "signature", "canonicalRequest"].map(at);
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
+    }
+
+    #[test]
+    fn url_splits_are_the_same_from_the_cache() {
+        let urls = ["https://h.example:8443/v1/a%2Fb", "https://user@h/x", "http://h/", "https://h/x?", "https://H.example/v1/p"];
+        let fresh: Vec<_> = urls.iter().map(|url| split_url_uncached(url)).collect();
+        // Each URL twice in a row (the second from the cache), then all of them again.
+        for _ in 0..2 {
+            for (url, want) in urls.iter().zip(&fresh) {
+                assert_eq!(&split_url(url), want, "{url}");
+                assert_eq!(&split_url(url), want, "{url}");
+            }
+        }
+        assert_eq!(split_url("https://H.example/v1/p").unwrap().1, "h.example");
+    }
+
+    #[test]
+    fn authorization_is_written_as_it_parses() {
+        let signed = sign_with("https://h/x", &[("X-A", "1")], &creds("AK", None), DATE).unwrap();
+        let value = &signed.headers.iter().find(|(n, _)| n == "Authorization").unwrap().1;
+        let parsed = Authorization::parse(value).unwrap();
+        assert_eq!((parsed.access.as_str(), parsed.signature.as_str()), ("AK", signed.signature.as_str()));
+        assert_eq!(parsed.signed_headers.join(";"), signed.signed_headers);
+        assert_eq!(&parsed.header_value(), value);
+        assert!(!signed.headers.iter().any(|(n, _)| n == "Host"), "Host is signed, not returned");
+        assert_eq!(signed.signed_headers, "host;x-a;x-sdk-date");
+    }
+
+    #[test]
+    fn plain_and_encoded_paths_read_alike() {
+        for path in ["/v1/p/app-servers/actions/batch-update-tsvi", "/a/", "/", "", "/A-z_0.9~"] {
+            assert!(is_plain_path(path));
+            let decoded = decode_component(path);
+            let slow: String = decoded.split('/').map(encode_component).collect::<Vec<_>>().join("/");
+            assert_eq!(canonical_uri(path).trim_end_matches('/'), slow.trim_end_matches('/'), "{path}");
+            assert_eq!(wire_path(path), path);
+        }
+        assert!(!is_plain_path("/a%20b") && !is_plain_path("/a b") && !is_plain_path("/\u{fc}"));
     }
 
     #[test]

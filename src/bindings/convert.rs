@@ -589,13 +589,6 @@ pub(super) fn read_body(body: Option<JsValue>) -> Result<Vec<u8>, JsValue> {
     }
 }
 
-pub(super) fn text_field(input: &JsValue, key: &str) -> Result<Option<String>, JsValue> {
-    match input_field(input, key)? {
-        None => Ok(None),
-        Some(v) => v.as_string().map(Some).ok_or_else(|| invalid(&format!("/{key}"), "value.not_string", "must be a string")),
-    }
-}
-
 #[cfg(feature = "rollout")]
 pub(super) fn number_option(options: &JsValue, key: &str, min: f64, max: f64) -> Result<Option<f64>, JsValue> {
     match input_field(options, key)? {

@@ -2,6 +2,7 @@
 //! engine's are in [`super::rollout`]).
 
 use super::convert::*;
+use super::sign_io::{body_of, field_of, text_of, SIGN_KEYS};
 use crate::batch::{check_batch_size, plan_batches};
 use crate::config::parse_client_config;
 use crate::error::Error;
@@ -10,7 +11,6 @@ use crate::json::Value;
 use crate::sign::{self, AkSk, SignInput};
 use crate::transport::Transport;
 use crate::validate::{self, validate_batch_request, Issue};
-use js_sys::{Array, Object};
 use wasm_bindgen::prelude::*;
 
 /// Checks a batch-update-tsvi body and lists every problem: `{ ok, errors: [{ path, code, message }] }`.
@@ -65,19 +65,25 @@ pub fn sign_request_js(#[wasm_bindgen(unchecked_param_type = "SignRequestInput")
     if !input.is_object() {
         return Err(invalid("", "input.not_object", "signRequest takes an object"));
     }
-    let method = text_field(&input, "method")?.unwrap_or_default();
-    let url = text_field(&input, "url")?.unwrap_or_default();
-    let credentials = AkSk {
-        ak: text_field(&input, "ak")?.unwrap_or_default(),
-        sk: text_field(&input, "sk")?.unwrap_or_default(),
-        security_token: text_field(&input, "securityToken")?,
-    };
-    let query = read_query(input_field(&input, "query")?)?;
-    let headers = read_headers(input_field(&input, "headers")?)?;
-    let body = read_body(input_field(&input, "body")?)?;
+    // The keys are made once (see `sign_io`); the reads keep the order and the refusals of
+    // `convert`'s readers.
+    let (method, url, credentials, query, headers, body, sdk_date) = SIGN_KEYS.with(|keys| -> Result<_, JsValue> {
+        let method = text_of(&input, &keys.method, "method")?.unwrap_or_default();
+        let url = text_of(&input, &keys.url, "url")?.unwrap_or_default();
+        let credentials = AkSk {
+            ak: text_of(&input, &keys.ak, "ak")?.unwrap_or_default(),
+            sk: text_of(&input, &keys.sk, "sk")?.unwrap_or_default(),
+            security_token: text_of(&input, &keys.security_token, "securityToken")?,
+        };
+        let query = read_query(field_of(&input, &keys.query, "query")?)?;
+        let headers = read_headers(field_of(&input, &keys.headers, "headers")?)?;
+        let body = body_of(field_of(&input, &keys.body, "body")?)?;
+        let sdk_date = text_of(&input, &keys.sdk_date, "sdkDate")?;
+        Ok((method, url, credentials, query, headers, body, sdk_date))
+    })?;
     // The date is `sdkDate`, else an `X-Sdk-Date` header (as the official signer takes it),
     // else now; the signer refuses the two when they disagree.
-    let sdk_date = match text_field(&input, "sdkDate")? {
+    let sdk_date = match sdk_date {
         Some(date) => date,
         None => match sign::header_value(&headers, "x-sdk-date") {
             Some(date) => date.trim().to_owned(),
@@ -94,20 +100,6 @@ pub fn sign_request_js(#[wasm_bindgen(unchecked_param_type = "SignRequestInput")
         sdk_date: &sdk_date,
     })
     .map_err(|e| invalid(&e.path(), e.code(), e.message()))?;
-
-    let result = Object::new();
-    set(&result, "url", signed.url);
-    // One `Object.fromEntries` instead of a property definition per header: two crossings a
-    // header instead of seven. It defines, not assigns, so a header named `__proto__` stays a
-    // header.
-    let entries = Array::new();
-    for (name, value) in signed.headers {
-        entries.push(&Array::of2(&JsValue::from_str(&name), &JsValue::from_str(&value)));
-    }
-    let header_object = Object::from_entries(&entries).unwrap_or_else(|_| Object::new());
-    set(&result, "headers", header_object);
-    set(&result, "signedHeaders", signed.signed_headers);
-    set(&result, "signature", signed.signature);
-    set(&result, "canonicalRequest", signed.canonical_request);
-    Ok(result.into())
+    // One crossing for the whole result (see `Signed::to_json`).
+    js_sys::JSON::parse(&signed.to_json()).map_err(|_| invalid("", "signature.unavailable", "the signed request could not be returned"))
 }

@@ -5,6 +5,7 @@
 //! - [`convert`]: all JS <-> Rust value conversion (input readers, options, answers, errors);
 //! - [`functions`]: the free functions;
 //! - [`client`]: the `Client` class;
+//! - [`sign_io`]: `signRequest`'s few-crossing reads and result;
 //! - `rollout`: the rollout engine's exports (feature `rollout`).
 
 mod client;
@@ -12,6 +13,7 @@ mod convert;
 mod functions;
 #[cfg(feature = "rollout")]
 mod rollout;
+mod sign_io;
 
 use wasm_bindgen::prelude::*;
 
