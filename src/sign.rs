@@ -71,8 +71,20 @@ fn decode_component(encoded: &str) -> String {
 /// Whether a path reads the same decoded and encoded: only `A-Z a-z 0-9 - _ . ~` and `/`
 /// (most API paths), so both functions below can take it as it is.
 fn is_plain_path(path: &str) -> bool {
-    path.bytes().all(|b| b == b'/' || b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
+    path.bytes().all(|b| PLAIN_PATH_BYTES[b as usize])
 }
+
+/// `A-Z a-z 0-9 - _ . ~ /` as a table: one load a byte on this hot path.
+static PLAIN_PATH_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~' | b'/');
+        b += 1;
+    }
+    table
+};
 
 /// The canonical URI: the path decoded, split on `/`, each segment encoded again, and a
 /// trailing `/` added when missing. The trailing slash is only ever signed, never sent.
@@ -428,7 +440,7 @@ impl Signed {
 fn push_json_string(out: &mut String, text: &str) {
     out.push('"');
     let mut rest = text;
-    while let Some(at) = rest.bytes().position(|b| b < 0x20 || b == b'"' || b == b'\\') {
+    while let Some(at) = first_to_escape(rest.as_bytes()) {
         // The byte at `at` is ASCII, so `at` and `at + 1` fall on character boundaries.
         let (Some(before), Some(&byte), Some(after)) = (rest.get(..at), rest.as_bytes().get(at), rest.get(at + 1..)) else {
             break;
@@ -449,6 +461,32 @@ fn push_json_string(out: &mut String, text: &str) {
     }
     out.push_str(rest);
     out.push('"');
+}
+
+fn must_escape(byte: &u8) -> bool {
+    *byte < 0x20 || *byte == b'"' || *byte == b'\\'
+}
+
+/// The index of the first byte JSON must escape, looked for eight bytes at a time (a canonical
+/// request is hundreds of bytes, and this is on `signRequest`'s hot path).
+fn first_to_escape(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    // Whether any byte of `x` is below `n` (n <= 128), exactly: the classic bit trick.
+    let any_below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH_BITS != 0;
+    let any_equal = |x: u64, byte: u8| any_below(x ^ (ONES * byte as u64), 1);
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let x = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        if any_below(x, 0x20) || any_equal(x, b'"') || any_equal(x, b'\\') {
+            if let Some(index) = chunk.iter().position(must_escape) {
+                return Some(offset + index);
+            }
+        }
+        offset += 8;
+    }
+    chunks.remainder().iter().position(must_escape).map(|index| offset + index)
 }
 
 /// Why a request could not be signed. Messages never include a credential; a header is
@@ -848,6 +886,25 @@ mod tests {
             assert_eq!(wire_path(path), path);
         }
         assert!(!is_plain_path("/a%20b") && !is_plain_path("/a b") && !is_plain_path("/\u{fc}"));
+    }
+
+    #[test]
+    fn the_first_byte_to_escape_is_found_wherever_it_is() {
+        for special in [b'"', b'\\', b'\n', 0, 0x1f] {
+            for len in 0..40 {
+                for at in 0..len {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = special;
+                    // Bytes just above the ranges looked for, and non-ASCII, never count.
+                    if at + 1 < len {
+                        bytes[at + 1] = b' ';
+                    }
+                    assert_eq!(first_to_escape(&bytes), Some(at), "{special} at {at} of {len}");
+                }
+                let plain: Vec<u8> = (0..len).map(|i| [b' ', b'#', b'[', b']', 0x7f, 0xc3, 0xbc, b'!'][i % 8]).collect();
+                assert_eq!(first_to_escape(&plain), None, "{len}");
+            }
+        }
     }
 
     #[test]

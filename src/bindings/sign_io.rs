@@ -3,7 +3,7 @@
 //! handed back as one JSON text that the host's `JSON.parse` turns into the object. The rules
 //! (what a field must be, what is refused) are `sign.rs`'s and `convert.rs`'s readers'.
 
-use super::convert::{invalid, read_body};
+use super::convert::{invalid, read_body, read_headers, MAX_INPUT_VALUES};
 use crate::validate;
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -17,6 +17,14 @@ extern "C" {
     fn new() -> TextEncoder;
     #[wasm_bindgen(method)]
     fn encode(this: &TextEncoder, text: &JsValue) -> Uint8Array;
+
+    // The catching reads of `convert`'s reader, for the headers' shape.
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
+    fn checked_is_array(value: &JsValue) -> Result<bool, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = keys)]
+    fn checked_keys(value: &JsValue) -> Result<js_sys::Array, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ArrayBuffer, js_name = isView)]
+    fn checked_is_view(value: &JsValue) -> Result<bool, JsValue>;
 }
 
 /// The input's keys as JS strings, made once: each `JsValue::from_str` is a crossing and a
@@ -31,6 +39,7 @@ pub(super) struct SignKeys {
     pub(super) headers: JsValue,
     pub(super) body: JsValue,
     pub(super) sdk_date: JsValue,
+    iterator: JsValue,
 }
 
 thread_local! {
@@ -44,6 +53,7 @@ thread_local! {
         headers: JsValue::from_str("headers"),
         body: JsValue::from_str("body"),
         sdk_date: JsValue::from_str("sdkDate"),
+        iterator: js_sys::Symbol::iterator().into(),
     };
     static ENCODER: TextEncoder = TextEncoder::new();
 }
@@ -81,4 +91,40 @@ pub(super) fn body_of(body: Option<JsValue>) -> Result<Vec<u8>, JsValue> {
         Some(text) if text.is_string() => Ok(ENCODER.with(|encoder| encoder.encode(&text)).to_vec()),
         other => read_body(other),
     }
+}
+
+/// The headers, in the common shape (a plain object of strings) read with the same catching
+/// reads as [`read_headers`] makes, in the same order, minus the probes for a string, a
+/// number or a BigInt that an object cannot be, and each value copied straight to a string.
+/// Any other shape, a read that throws or a value that is not a string goes to
+/// [`read_headers`], which refuses it as it always has.
+pub(super) fn headers_of(keys: &SignKeys, headers: Option<JsValue>) -> Result<Vec<(String, String)>, JsValue> {
+    let Some(object) = headers else {
+        return Ok(Vec::new());
+    };
+    match plain_headers(keys, &object) {
+        Some(headers) => Ok(headers),
+        None => read_headers(Some(object)),
+    }
+}
+
+fn plain_headers(keys: &SignKeys, object: &JsValue) -> Option<Vec<(String, String)>> {
+    if !object.is_object() || checked_is_array(object).ok()? {
+        return None;
+    }
+    let iterable = Reflect::has(object, &keys.iterator).ok()?;
+    if iterable || object.is_instance_of::<js_sys::ArrayBuffer>() || checked_is_view(object).unwrap_or(true) {
+        return None;
+    }
+    let names = checked_keys(object).ok()?;
+    if names.length() as usize >= MAX_INPUT_VALUES {
+        return None;
+    }
+    let mut headers = Vec::with_capacity(names.length() as usize);
+    for index in 0..names.length() {
+        let name = names.get(index);
+        let value = Reflect::get(object, &name).ok()?.as_string()?;
+        headers.push((name.as_string()?, value));
+    }
+    Some(headers)
 }
