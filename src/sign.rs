@@ -103,7 +103,7 @@ fn push_canonical_uri(out: &mut String, path: &str) {
             if index > 0 {
                 out.push('/');
             }
-            out.extend(utf8_percent_encode(segment, ESCAPED));
+            out.push_str(&encode_component(segment));
         }
     }
     if !out.ends_with('/') {

@@ -2,7 +2,7 @@
 //! engine's are in [`super::rollout`]).
 
 use super::convert::*;
-use super::sign_io::{body_of, field_of, headers_of, text_of, SIGN_KEYS};
+use super::sign_io::{body_of, field_of, headers_of, raw_field_of, text_of, SIGN_KEYS};
 use crate::batch::{check_batch_size, plan_batches};
 use crate::config::parse_client_config;
 use crate::error::Error;
@@ -76,8 +76,8 @@ pub fn sign_request_js(#[wasm_bindgen(unchecked_param_type = "SignRequestInput")
             security_token: text_of(&input, &keys.security_token, "securityToken")?,
         };
         let query = read_query(field_of(&input, &keys.query, "query")?)?;
-        let headers = headers_of(keys, field_of(&input, &keys.headers, "headers")?)?;
-        let body = body_of(field_of(&input, &keys.body, "body")?)?;
+        let headers = headers_of(keys, raw_field_of(&input, &keys.headers, "headers")?)?;
+        let body = body_of(raw_field_of(&input, &keys.body, "body")?)?;
         let sdk_date = text_of(&input, &keys.sdk_date, "sdkDate")?;
         Ok((method, url, credentials, query, headers, body, sdk_date))
     })?;

@@ -61,20 +61,24 @@ thread_local! {
 /// A property of the (object) input, `None` when `undefined` or `null`; a getter or proxy trap
 /// that throws is refused by name, as [`super::convert::input_field`] refuses it.
 pub(super) fn field_of(input: &JsValue, key: &JsValue, name: &str) -> Result<Option<JsValue>, JsValue> {
-    match Reflect::get(input, key) {
-        Ok(v) if v.is_undefined() || v.is_null() => Ok(None),
-        Ok(v) => Ok(Some(v)),
-        Err(_) => Err(invalid(&validate::pointer("", name), "value.unreadable", "reading it threw (a getter or a proxy)")),
-    }
+    raw_field_of(input, key, name).map(|v| Some(v).filter(is_set))
+}
+
+/// A property of the input as it is, `undefined` and `null` included, for a reader that
+/// checks the likely type first (each check is a crossing).
+pub(super) fn raw_field_of(input: &JsValue, key: &JsValue, name: &str) -> Result<JsValue, JsValue> {
+    Reflect::get(input, key)
+        .map_err(|_| invalid(&validate::pointer("", name), "value.unreadable", "reading it threw (a getter or a proxy)"))
+}
+
+fn is_set(value: &JsValue) -> bool {
+    !value.is_undefined() && !value.is_null()
 }
 
 /// A text property of the input, in two crossings when it is a string (the common case): the
 /// read and the copy. Anything else but `undefined` and `null` is refused at `/{name}`.
 pub(super) fn text_of(input: &JsValue, key: &JsValue, name: &str) -> Result<Option<String>, JsValue> {
-    let value = match Reflect::get(input, key) {
-        Ok(v) => v,
-        Err(_) => return Err(invalid(&validate::pointer("", name), "value.unreadable", "reading it threw (a getter or a proxy)")),
-    };
+    let value = raw_field_of(input, key, name)?;
     if let Some(text) = value.as_string() {
         return Ok(Some(text));
     }
@@ -86,11 +90,11 @@ pub(super) fn text_of(input: &JsValue, key: &JsValue, name: &str) -> Result<Opti
 
 /// The body's bytes: a string as UTF-8 (lone surrogates as U+FFFD, as every string copy
 /// encodes them), anything else as [`read_body`] reads it.
-pub(super) fn body_of(body: Option<JsValue>) -> Result<Vec<u8>, JsValue> {
-    match body {
-        Some(text) if text.is_string() => Ok(ENCODER.with(|encoder| encoder.encode(&text)).to_vec()),
-        other => read_body(other),
+pub(super) fn body_of(body: JsValue) -> Result<Vec<u8>, JsValue> {
+    if body.is_string() {
+        return Ok(ENCODER.with(|encoder| encoder.encode(&body)).to_vec());
     }
+    read_body(Some(body).filter(is_set))
 }
 
 /// The headers, in the common shape (a plain object of strings) read with the same catching
@@ -98,18 +102,17 @@ pub(super) fn body_of(body: Option<JsValue>) -> Result<Vec<u8>, JsValue> {
 /// number or a BigInt that an object cannot be, and each value copied straight to a string.
 /// Any other shape, a read that throws or a value that is not a string goes to
 /// [`read_headers`], which refuses it as it always has.
-pub(super) fn headers_of(keys: &SignKeys, headers: Option<JsValue>) -> Result<Vec<(String, String)>, JsValue> {
-    let Some(object) = headers else {
-        return Ok(Vec::new());
-    };
-    match plain_headers(keys, &object) {
-        Some(headers) => Ok(headers),
-        None => read_headers(Some(object)),
+pub(super) fn headers_of(keys: &SignKeys, headers: JsValue) -> Result<Vec<(String, String)>, JsValue> {
+    if headers.is_object() {
+        if let Some(headers) = plain_headers(keys, &headers) {
+            return Ok(headers);
+        }
     }
+    read_headers(Some(headers).filter(is_set))
 }
 
 fn plain_headers(keys: &SignKeys, object: &JsValue) -> Option<Vec<(String, String)>> {
-    if !object.is_object() || checked_is_array(object).ok()? {
+    if checked_is_array(object).ok()? {
         return None;
     }
     let iterable = Reflect::has(object, &keys.iterator).ok()?;
@@ -117,11 +120,12 @@ fn plain_headers(keys: &SignKeys, object: &JsValue) -> Option<Vec<(String, Strin
         return None;
     }
     let names = checked_keys(object).ok()?;
-    if names.length() as usize >= MAX_INPUT_VALUES {
+    let count = names.length();
+    if count as usize >= MAX_INPUT_VALUES {
         return None;
     }
-    let mut headers = Vec::with_capacity(names.length() as usize);
-    for index in 0..names.length() {
+    let mut headers = Vec::with_capacity(count as usize);
+    for index in 0..count {
         let name = names.get(index);
         let value = Reflect::get(object, &name).ok()?.as_string()?;
         headers.push((name.as_string()?, value));
