@@ -46,7 +46,9 @@ bind_and_opt "$wasm" "$out"
 cargo build --release --target wasm32-unknown-unknown -p workspace-tsvi --no-default-features --target-dir target/lean
 bind_and_opt "target/lean/wasm32-unknown-unknown/release/$crate.wasm" "$out/client"
 
+# The package files, the CLI (bin/, the package's "bin") included.
 cp -R pkg-template/. "$out/"
+chmod +x "$out/bin/workspace-tsvi.mjs"
 version=$(sed -n '0,/^version = "\(.*\)"/s//\1/p' Cargo.toml)
 sed -i "s/\"version\": \"0.0.0-template\"/\"version\": \"$version\"/" "$out/package.json"
 
