@@ -56,3 +56,16 @@ EOF
 done
 
 echo "consumers: $((4 + checks)) passed, 0 failed"
+
+# The CLI, the package's "bin", as npx finds it in the installed tarball: --help, and one real
+# call against a gateway started here (the debug build `make test-node` builds).
+npx --no-install workspace-tsvi --help > /dev/null
+"${TSVI_GATEWAY_BIN:-$root/target/debug/tsvi-gateway}" --listen 127.0.0.1:0 --project-id 0123456789abcdef0123456789abcdef \
+  --token consumer-token --servers 5 --groups 1 > gateway.log 2>&1 &
+gateway=$!
+trap 'kill "$gateway" 2>/dev/null; rm -rf "$scratch"' EXIT
+for _ in $(seq 100); do url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' gateway.log | head -1) && [ -n "$url" ] && break; sleep 0.1; done
+HUAWEICLOUD_SDK_TOKEN=consumer-token HUAWEICLOUD_SDK_PROJECT_ID=0123456789abcdef0123456789abcdef \
+  npx --no-install workspace-tsvi groups list --endpoint "$url" --json |
+  node -e 'const g = JSON.parse(require("fs").readFileSync(0, "utf8")); if (g.length !== 1 || typeof g[0].ip_virtual.enable !== "boolean") throw new Error("CLI groups list failed")'
+echo "consumers: the CLI (npx workspace-tsvi): 2 passed, 0 failed"
