@@ -250,6 +250,89 @@ test("Ctrl-C during apply: exit 3 with the report written; resume finishes it, n
   assert.equal(final.counts.succeeded, planned.length);
 });
 
+test("a second Ctrl-C exits at once; resume follows the job that was sent instead of sending it again", async () => {
+  await gw.reset();
+  await gw.sim("POST", "settings", { job_ms: 4000 });
+  const reportPath = file("run-f.json");
+  const args = ["apply", ...REGION, "--all", "--include-busy", "--max-unavailable", "5", "--batch-size", "5", "--concurrency", "1", "--report", reportPath, "--yes", ...FAST];
+  let signals = 0;
+  const started = Date.now();
+  const run = await cli(args, {
+    onStdout: (text, child) => {
+      if (signals === 0 && /batch of \d+ sent/.test(text)) {
+        signals = 1;
+        child.kill("SIGINT");
+      } else if (signals === 1 && /interrupted: no new batch/.test(text)) {
+        signals = 2;
+        child.kill("SIGINT");
+      }
+    },
+  });
+  assert.equal(signals, 2);
+  assert.equal(run.code, 3, run.stdout + run.stderr);
+  assert.ok(Date.now() - started < 4000, "it did not wait for the job");
+  assert.match(run.stderr, /exiting now/);
+  const saved = JSON.parse(readFileSync(reportPath, "utf8"));
+  assert.equal(saved.status, "running", "the run stopped in the middle");
+  const inFlight = saved.servers.filter((s) => s.outcome === "in_progress");
+  assert.equal(inFlight.length, 5);
+  assert.ok(inFlight.every((s) => s.job_id === saved.job_ids[0]));
+
+  await gw.sim("POST", "settings", { job_ms: 300 });
+  const resumed = await cli(["resume", ...REGION, "--report", reportPath, "--yes", ...FAST]);
+  assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
+  const final = JSON.parse(readFileSync(reportPath, "utf8"));
+  const counts = await appliedCounts();
+  assert.deepEqual([...counts.keys()].sort(), plannedIds(final.plan).sort());
+  assert.ok([...counts.values()].every((n) => n === 1), "the job in flight was followed, not sent again");
+  for (const s of inFlight) assert.equal(final.servers.find((f) => f.id === s.id).job_id, saved.job_ids[0]);
+});
+
+/** Runs the CLI on a pseudo-terminal (util-linux `script`), answering `answer` to its question. */
+function onTerminal(args, answer) {
+  const command = [process.execPath, CLI, ...args].map((a) => `'${a}'`).join(" ");
+  return new Promise((resolve, reject) => {
+    const child = spawn("script", ["-qfec", command, "/dev/null"], { env: userEnv(), cwd: dir, stdio: ["pipe", "pipe", "pipe"] });
+    let output = "";
+    let answered = false;
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`no end on the terminal:\n${output}`));
+    }, 60_000);
+    child.stdout.on("data", (d) => {
+      output += d;
+      if (!answered && output.includes('Type "yes" to go on: ')) {
+        answered = true;
+        child.stdin.write(`${answer}\n`);
+      }
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      child.stdin.destroy();
+      outputs.push(output);
+      resolve({ code, output, answered });
+    });
+  });
+}
+
+test("on a terminal, apply asks first: anything but yes sends nothing; yes runs with a live status line", async () => {
+  await gw.reset();
+  const [group] = await groups();
+  const declined = await onTerminal(["apply", ...REGION, "--group", group.id, "--report", file("tty-no.json"), ...FAST], "no");
+  assert.ok(declined.answered, declined.output);
+  assert.equal(declined.code, 1);
+  assert.match(declined.output, /not confirmed: nothing was sent/);
+  assert.equal((await gw.ledger()).length, 0);
+
+  const run = await onTerminal(["apply", ...REGION, "--group", group.id, "--report", file("tty-yes.json"), ...FAST], "yes");
+  assert.equal(run.code, 0, run.output);
+  assert.match(run.output, /This reboots \d+ servers and disconnects \d+ sessions\./);
+  assert.match(run.output, /\r\x1b\[Kwave 0\/\d+ · batches sent 1\/\d+ · servers done \d+\/\d+ · failed 0 · unknown 0/);
+  const report = JSON.parse(readFileSync(file("tty-yes.json"), "utf8"));
+  assert.equal(report.status, "completed");
+  assert.equal((await appliedCounts()).size, report.counts.succeeded);
+});
+
 test("exit 1 when a server fails (injected by the simulator); job show and job wait", async () => {
   await gw.reset();
   const [group] = await groups();
