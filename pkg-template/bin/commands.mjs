@@ -242,9 +242,14 @@ async function follow(ctx, values, plan, reportPath, start, previous) {
   const controller = new AbortController();
   const show = progress(ctx.out, plan, previous);
   let interrupts = 0;
+  let firstAt = 0;
   const onInterrupt = () => {
+    // npx forwards the terminal's Ctrl-C to the CLI, which also gets it from the terminal: a
+    // second signal within a second is the same Ctrl-C.
+    if (interrupts === 1 && Date.now() - firstAt < 1000) return;
     interrupts++;
     if (interrupts === 1) {
+      firstAt = Date.now();
       controller.abort();
       show.say(`interrupted: no new batch will be sent; following what was sent (Ctrl-C again to exit now, then \`resume --report ${reportPath}\`)`);
     } else {

@@ -32,7 +32,8 @@ export function printPlan(out, plan) {
   }
   for (const wave of plan.waves) {
     const servers = wave.batches.reduce((n, b) => n + b.length, 0);
-    out.write(`  wave ${wave.index}: ${servers} servers in ${plural(wave.batches.length, "batch", "batches")}\n`);
+    const sizes = wave.batches.length > 1 ? ` (${wave.batches.map((b) => b.length).join(" + ")})` : "";
+    out.write(`  wave ${wave.index}: ${plural(servers, "server", "servers")} in ${plural(wave.batches.length, "batch", "batches")}${sizes}\n`);
   }
   if (s.with_sessions > 0) {
     out.write(`Sessions cut: ${s.sessions} sessions on ${s.with_sessions} servers will be disconnected${o.drain ? " (after draining, if they remain)" : ""}.\n`);

@@ -45,8 +45,9 @@ const RUN_HELP = `Run:
   --poll-interval-ms N  how often jobs are polled (engine default)
   --job-timeout-ms N    how long a job is followed (engine default)
 Ctrl-C stops sending new batches and keeps following the batches already sent, then saves the
-report and exits with 3. A second Ctrl-C exits at once: the report on disk was saved before every
-call, and \`resume\` follows the jobs that were sent (nothing is sent twice).`;
+report and exits with 3. A second Ctrl-C (a second or more later) exits at once: the report on
+disk was saved before every call, and \`resume\` follows the jobs that were sent (nothing is sent
+twice). Under npx, npm reports a Ctrl-C as 130 whatever the CLI returned.`;
 
 const COMMANDS = {
   "servers list": {
