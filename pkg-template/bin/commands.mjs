@@ -88,6 +88,9 @@ function durationMs(value) {
   return Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? "s"]);
 }
 
+/** The flags that choose the servers or shape a plan (an apply of a saved plan takes none). */
+const SELECTION_FLAGS = ["group", "ids-file", "all", "max-unavailable", "batch-size", "concurrency", "drain", "drain-timeout", "include-busy", "include-maintained", "halt-after"];
+
 export function rolloutOptions(values) {
   const options = {};
   if (values["max-unavailable"] !== undefined) options.maxUnavailable = numeric(values["max-unavailable"]);
@@ -260,25 +263,36 @@ async function follow(ctx, values, plan, reportPath, start, previous) {
   };
   ctx.onInterrupt(onInterrupt);
   let saveError;
-  const report = await start({
-    signal: controller.signal,
-    onEvent: (e) => show.event(e),
-    onReport: (r) => {
-      try {
-        writeAtomically(reportPath, `${JSON.stringify(r, null, 2)}\n`);
-      } catch (e) {
-        saveError = e;
-        throw e; // the engine notes it (hook_failed) and goes on
-      }
-    },
-  });
-  ctx.onInterrupt(null);
-  show.end();
-  writeAtomically(reportPath, `${JSON.stringify(report, null, 2)}\n`);
+  let report;
+  try {
+    report = await start({
+      signal: controller.signal,
+      onEvent: (e) => show.event(e),
+      onReport: (r) => {
+        try {
+          writeAtomically(reportPath, `${JSON.stringify(r, null, 2)}\n`);
+        } catch (e) {
+          // Without a saved report the run could not be resumed: no new batch is sent.
+          if (!saveError) show.say(`cannot save the report (${e.code ?? e.message}): no new batch will be sent`);
+          saveError = e;
+          controller.abort();
+          throw e; // the engine notes it (hook_failed) and follows what was sent
+        }
+      },
+    });
+  } finally {
+    ctx.onInterrupt(null);
+    show.end();
+  }
   const csvPath = reportPath.replace(/\.json$/i, "") + ".csv";
-  writeAtomically(csvPath, reportToCsv(report));
+  try {
+    writeAtomically(reportPath, `${JSON.stringify(report, null, 2)}\n`);
+    writeAtomically(csvPath, reportToCsv(report));
+  } catch (e) {
+    saveError = e;
+  }
   printSummary(ctx.out, report, reportPath, csvPath);
-  if (saveError) ctx.err.write(`warning: the report could not always be saved: ${saveError.message}\n`);
+  if (saveError) ctx.err.write(`error: the report could not be saved (${saveError.code ?? saveError.message}): ${reportPath} is missing or behind the run\n`);
   if (report.status === "aborted" || interrupts > 0) {
     ctx.err.write(`interrupted: \`resume --report ${reportPath}\` finishes the run\n`);
     return EXIT.interrupted;
@@ -298,6 +312,10 @@ function runOptions(values) {
 export async function apply(ctx, values) {
   const client = connect(ctx, values);
   let made;
+  const planFlags = Object.keys(values).filter((k) => SELECTION_FLAGS.includes(k));
+  if (values.plan !== undefined && planFlags.length > 0) {
+    throw new UsageError(`--plan runs the saved plan as it is: --${planFlags.join(", --")} cannot change it (plan again instead)`);
+  }
   if (values.plan !== undefined) {
     made = await planFromFile(ctx, client, values);
   } else {

@@ -122,7 +122,8 @@ export function progress(out, plan, report) {
           say("aborted: no new batch will be sent");
           break;
         case "hook_failed":
-          say(`${e.hook} failed: ${text(e.message)}`);
+          if (!state[e.hook]) say(`${e.hook} failed: ${text(e.message)}`);
+          state[e.hook] = true; // told once: the engine repeats it for every save
           break;
         default:
           break;

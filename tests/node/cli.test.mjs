@@ -203,6 +203,20 @@ test("apply --yes, piped: plain lines, every planned server sent exactly once, r
   assert.equal(report.status, "completed");
   assert.equal(report.counts.succeeded, plan.summary.planned);
   assert.equal(readFileSync(file("run-b.csv"), "utf8").trim().split("\r\n").length, report.servers.length + 1);
+
+  // Another run never overwrites a report, and a saved plan is not reshaped by plan flags.
+  const again = await cli(["apply", ...REGION, "--group", group.id, "--report", file("run-b.json"), "--yes", ...FAST]);
+  assert.equal(again.code, 2);
+  assert.match(again.stderr, /run-b\.json exists/);
+  const reshaped = await cli(["apply", ...REGION, "--plan", file("plan-b.json"), "--batch-size", "1", "--report", file("run-b2.json"), "--yes"]);
+  assert.equal(reshaped.code, 2);
+  assert.match(reshaped.stderr, /--batch-size cannot change it/);
+  // A report that cannot be saved stops the run before any batch: it could not be resumed.
+  await gw.reset();
+  const unsaved = await cli(["apply", ...REGION, "--group", group.id, "--report", file("no-such-dir/run.json"), "--yes", ...FAST]);
+  assert.equal(unsaved.code, 3, unsaved.stdout + unsaved.stderr);
+  assert.match(unsaved.stdout, /cannot save the report \(ENOENT\): no new batch will be sent/);
+  assert.equal((await gw.ledger()).length, 0);
 });
 
 test("apply --plan refuses a plan whose servers changed, unless --replan", async () => {
