@@ -293,7 +293,7 @@ async function follow(ctx, values, plan, reportPath, start, previous) {
   }
   printSummary(ctx.out, report, reportPath, csvPath);
   if (saveError) ctx.err.write(`error: the report could not be saved (${saveError.code ?? saveError.message}): ${reportPath} is missing or behind the run\n`);
-  if (report.status === "aborted" || interrupts > 0) {
+  if (report.status === "aborted") {
     ctx.err.write(`interrupted: \`resume --report ${reportPath}\` finishes the run\n`);
     return EXIT.interrupted;
   }
