@@ -52,6 +52,25 @@ bind_and_opt() {
   local class
   for class in ${classes//,/}; do echo "exports.$class = require('./errors.cjs').$class;" >> "$dir/node/$crate.cjs"; done
 
+  # A Client method called on another receiver (`Client.prototype.showServer.call({})`) or after
+  # `free()` (a second `free()` too) passed a null pointer to Rust, whose refusal unwinds through
+  # wasm and leaks its stack: after about 8,000 such calls every export trapped. Each method now
+  # checks its receiver first, and `free()` of a freed client does nothing.
+  local file
+  for file in "$dir/web/$crate.js" "$dir/node/$crate.cjs"; do
+    edit "$file" 's/wasm\.client_\([A-Za-z]*\)(this\.__wbg_ptr\([,)]\)/wasm.client_\1(liveClient(this)\2/'
+    edit "$file" 's/^\( *\)wasm\.__wbg_client_free(ptr, 0);/\1if (ptr) wasm.__wbg_client_free(ptr, 0); \/\/ freed already: nothing to do/'
+    grep -q 'wasm\.client_[A-Za-z]*(this\.__wbg_ptr' "$file" && { echo "build-pkg: an unchecked receiver is left in $file" >&2; exit 1; }
+    cat >> "$file" <<'JS'
+function liveClient(client) {
+    if (!(client instanceof Client) || !client.__wbg_ptr) {
+        throw new TypeError('workspace-tsvi: Client methods must be called on a Client that has not been freed');
+    }
+    return client.__wbg_ptr;
+}
+JS
+  done
+
   # The web glue's default module URL would make bundlers look for a .wasm that is not shipped:
   # the entries always pass the bytes.
   edit "$dir/web/$crate.js" "s#module_or_path = new URL('${crate}_bg.wasm', import.meta.url);#throw new Error('workspace-tsvi: init needs the module (index.js passes it)');#"
