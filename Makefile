@@ -54,7 +54,8 @@ test-node: gateway
 test-browser: gateway
 	node --test tests/browser/
 
-test-consumers:
+# The packed tarball in throwaway projects: Node, TypeScript, Vite, webpack, esbuild in Chromium.
+test-consumers: gateway
 	tests/consumers/check.sh
 
 demo: pkg

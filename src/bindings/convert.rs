@@ -75,9 +75,16 @@ pub(super) fn set(target: &JsValue, key: &str, value: impl Into<JsValue>) {
     let _ = Reflect::set(target, &JsValue::from_str(key), &value.into());
 }
 
-/// An `Error` with `name`, `code` and the fields of its kind.
+// The exported error classes (`instanceof ApiError`), one JS file shared by every build.
+#[wasm_bindgen(module = "/src/bindings/errors.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = newError)]
+    fn new_error(name: &str, message: &str) -> js_sys::Error;
+}
+
+/// An error of the class named after its kind, with `name`, `code` and the fields of its kind.
 pub(super) fn js_error(error: Error) -> JsValue {
-    let js = js_sys::Error::new(&error.to_string());
+    let js = new_error(error.name(), &error.to_string());
     js.set_name(error.name());
     let value: JsValue = js.into();
     set(&value, "code", error.code());
