@@ -68,10 +68,12 @@ demo: pkg
 
 # Every row of issue 11 (size, signing, submission, makespan, listing, the page, cold import, the
 # gateway's ListServers), each beside its peer in the same run; prints the table and writes
-# bench/results.md. The peers are installed into bench/ only (exact versions, package-lock);
-# the Node rows run against the release gateway. About 5 minutes once built (see README, Benchmarks).
+# bench/results.md. The peers are installed into bench/ only (exact versions, package-lock).
+# The Node rows run against the gateway binary the cargo bench builds (target/release; built by
+# `cargo build --release` instead, the same file would be rebuilt at every switch of profile).
+# About 5 minutes once built (see README, Benchmarks).
 bench: pkg bench-peers
-	cargo build --release -p workspace-tsvi-gateway
+	CARGO_PROFILE_BENCH_PANIC=unwind cargo bench -p workspace-tsvi-gateway --bench list_servers --no-run
 	node bench/run.mjs
 
 bench-peers:
