@@ -19,6 +19,7 @@ for (const { name, result } of runs) {
   if (!safe(result)) throw new Error(`makespan, ${name}: unsafe run ${JSON.stringify(result)}`);
 }
 const first = runs[0].result;
+if (!(first.longestJobMs > 0)) throw new Error(`the gateway did not tell its longest job: ${first.longestJobMs}`);
 emit({
   id: "makespan",
   title: `4. Rollout makespan (${SERVERS.toLocaleString("en-US")} servers in ${shape.groups} groups, 25% per group, concurrency 10, --job-ms ${shape.jobMs}, longest job ${first.longestJobMs} ms, ${first.waves} waves; one run each; ratio = wall / ideal)`,

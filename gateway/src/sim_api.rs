@@ -52,7 +52,7 @@ async fn index() -> Json<Value> {
             "GET|POST /_sim/clock": "{advance_ms, offset_ms, paused}",
             "POST /_sim/reset": "{seed, servers, groups, job_ms, sub_job_failure_rate, session_step_ms}, all optional",
             "POST /_sim/servers": "{id, name, machine_name, description, server_group_id, session_count, maintain_status, vm_status, ip_addr, fail_updates} or a list of them",
-            "GET|POST /_sim/settings": "{job_ms, sub_job_failure_rate, session_step_ms, latency_ms, rate_limit}; GET also longest_job_ms",
+            "GET|POST /_sim/settings": "{job_ms, sub_job_failure_rate, session_step_ms, latency_ms, rate_limit}; the answer also has longest_job_ms",
         }
     }))
 }
