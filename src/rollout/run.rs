@@ -31,7 +31,7 @@ use crate::transport::Transport;
 use join::join_all;
 use poll::PollSchedule;
 use serde::Serialize;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 
 /// How the note naming servers the run could not take out of maintenance starts (the page
@@ -182,6 +182,8 @@ struct Runner<'a, T: Transport> {
     failed_hooks: RefCell<Vec<Hook>>,
     /// When to poll jobs, learned from the jobs of this run that have finished.
     polls: RefCell<PollSchedule>,
+    /// A server was finished since the report was last handed to `onReport`.
+    unsaved: Cell<bool>,
 }
 
 /// Runs a fresh plan.
@@ -239,6 +241,7 @@ async fn execute<T: Transport>(
         client,
         rng: RefCell::new(SplitMix64(options.seed)),
         polls: RefCell::new(PollSchedule::new(options.poll_interval_ms)),
+        unsaved: Cell::new(false),
         options,
         signal,
         hooks,
@@ -261,6 +264,7 @@ impl<'a, T: Transport> Runner<'a, T> {
     }
 
     fn save(&self) {
+        self.unsaved.set(false);
         let saved = {
             let mut report = self.report.borrow_mut();
             report.recount();
@@ -301,6 +305,7 @@ impl<'a, T: Transport> Runner<'a, T> {
     }
 
     fn finish(&self, id: &str, outcome: Outcome, reason: Option<Reason>, detail: Option<String>) {
+        self.unsaved.set(true);
         let at = now(self.client);
         {
             let mut report = self.report.borrow_mut();
@@ -459,6 +464,11 @@ impl<'a, T: Transport> Runner<'a, T> {
             // wave is): a batch waiting out a resend does not hold back the others' polls.
             join_all(batches.into_iter().map(|batch| async move {
                 let jobs = self.submit(wave.index, batch).await;
+                // Servers the sending settled (failed, skipped, unknown) are saved before the
+                // jobs are followed; accepted ones were saved on acceptance.
+                if self.unsaved.get() {
+                    self.save();
+                }
                 join_all(jobs.into_iter().map(|(job, ids)| self.follow_job(job, ids, true))).await;
             }))
             .await;

@@ -5,6 +5,7 @@
 //
 //   node tests/soak/makespan.mjs [--servers N] [--faults] [--latency-ms N] [--job-ms N]
 //        [--max-unavailable 25%] [--concurrency 10] [--poll-ms 100] [--groups N] [--json]
+//   node tests/soak/makespan.mjs --floor [--servers 2000] [--latency-ms 50] [--concurrency 8]
 import { startGateway, PROJECT, TOKEN } from "../node/gateway.mjs";
 import { FAULTS } from "./soak.mjs";
 
@@ -178,11 +179,61 @@ export async function measure({
         retry_delay_ms: round(clientEvents.filter((e) => e.type === "retry").reduce((n, e) => n + e.delay_ms, 0)),
         throttled: clientEvents.filter((e) => e.type === "throttled").map((e) => `${round(e.at - started)}ms:${e.rate?.toFixed(1)}/s,${e.max_in_flight}`),
       },
+      // Waves where a batch failed against waves where none did, and for each failed batch
+      // the time from its failure to the acceptance that settled its servers.
+      faultCost: (() => {
+        const failedWaves = new Set(events.filter((e) => e.type === "batch_failed").map((e) => e.wave));
+        const pick = (failed) => waves.filter((w) => failedWaves.has(w.wave) === failed).map((w) => w.done - w.start);
+        const settle = [];
+        for (const [i, e] of events.entries()) {
+          if (e.type !== "batch_failed") continue;
+          const next = events.slice(i + 1).find((n) => n.type === "batch_submitted" && n.server_ids.some((id) => e.server_ids.includes(id)));
+          if (next) settle.push({ key: `${e.class}:${e.status ?? e.error_code}`, ms: next.at - e.at });
+        }
+        const byKey = {};
+        for (const { key, ms } of settle) (byKey[key] ??= []).push(ms);
+        return {
+          waves_with_failure: pick(true).length,
+          wave_median_ms_with_failure: round(quantile(pick(true), 0.5)),
+          wave_median_ms_without: round(quantile(pick(false), 0.5)),
+          failure_to_accepted_median_ms: Object.fromEntries(Object.entries(byKey).map(([k, v]) => [k, round(quantile(v, 0.5))])),
+        };
+      })(),
       batchFailures: Object.entries(
         events.filter((e) => e.type === "batch_failed").reduce((m, e) => ({ ...m, [`${e.class}:${e.status ?? e.error_code}`]: (m[`${e.class}:${e.status ?? e.error_code}`] ?? 0) + 1 }), {}),
       ),
       engineCpuMs: round((cpuMs.user + cpuMs.system) / 1000),
     };
+  } finally {
+    await gw.stop();
+  }
+}
+
+// The floor under the engine's sending: the same plan's batches sent with a bare fetch,
+// `concurrency` at a time, each round after the last is answered, no job followed. What it
+// takes is Node's fetch and the gateway (its latency included), with no engine around them.
+export async function submissionFloor({ servers = 2000, groups = Math.max(8, Math.round(servers / 250)), latencyMs = 50, concurrency = 8, seed = 5 } = {}) {
+  const gw = await startGateway(["--servers", String(servers), "--groups", String(groups), "--job-ms", "20", "--seed", String(seed), "--latency-ms", String(latencyMs)]);
+  try {
+    const client = new Client({ endpoint: gw.url, projectId: PROJECT, auth: { token: TOKEN }, timeoutMs: 5000 });
+    const all = await client.listAllServers({}, { concurrency: 4 });
+    const plan = await client.planRollout(all.items, { includeBusy: true, maxUnavailable: "100%", concurrency });
+    const url = `${gw.url}/v1/${PROJECT}/app-servers/actions/batch-update-tsvi`;
+    const headers = { "content-type": "application/json", "x-auth-token": TOKEN, "x-project-id": PROJECT };
+    let total = 0;
+    for (const wave of plan.waves) {
+      const started = performance.now();
+      await Promise.all(
+        wave.batches.map(async (batch) => {
+          const body = JSON.stringify({ items: batch.map((id) => ({ id, enable: true })) });
+          const answer = await realFetch(url, { method: "PATCH", headers, body });
+          if (!answer.ok) throw new Error(`batch answered ${answer.status}: ${await answer.text()}`);
+          await answer.json();
+        }),
+      );
+      total += performance.now() - started;
+    }
+    return { batches: plan.summary.batches, rounds: plan.waves.length, concurrency, latencyMs, floorMs: round(total), idealMs: Math.ceil(plan.summary.batches / concurrency) * latencyMs };
   } finally {
     await gw.stop();
   }
@@ -195,7 +246,9 @@ if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).
     return i >= 0 ? argv[i + 1] : fallback;
   };
   const servers = Number(opt("servers", 10_000));
-  const result = await measure({
+  const result = argv.includes("--floor")
+    ? await submissionFloor({ servers, latencyMs: Number(opt("latency-ms", 50)), concurrency: Number(opt("concurrency", 8)) })
+    : await measure({
     servers,
     groups: Number(opt("groups", Math.max(8, Math.round(servers / 250)))),
     jobMs: Number(opt("job-ms", 400)),

@@ -16,7 +16,7 @@ use std::collections::{HashMap, HashSet};
 const LIST_INSTEAD_OF_SHOW: usize = 100;
 /// Groups listed at once, each `PAGES_AT_ONCE` pages at a time: at most
 /// [`crate::client::MAX_PAGE_CONCURRENCY`] calls in flight. One group after another, the
-/// re-read at the start of a 10,000-server run (40 groups) took 3.1 s of its 31.6 s.
+/// re-read at the start of a 10,000-server run (40 groups) waited out 80 round trips.
 const GROUPS_AT_ONCE: usize = 4;
 const PAGES_AT_ONCE: usize = 4;
 /// Servers read one call each at once: a whole batch (20) in one round trip.
