@@ -21,12 +21,14 @@ pub const IN_FLIGHT_POLL_MS: u32 = 25;
 /// [`NOISE_SHARE`] is noise (the odd 429 of a busy gateway), not a limit being hit.
 const NOISE_MIN_ANSWERS: usize = 20;
 const NOISE_SHARE: f64 = 0.05;
-/// Below 100 answers a second, the latest 100 answers are judged instead, as far back as
+/// Below 200 answers a second, the latest 200 answers are judged instead, as far back as
 /// [`NOISE_LOOKBACK_MS`]: a second of 10 or 30 answers is too few to tell a 2% share of stray
 /// 429s from a 5% one, so every stray 429 at a low rate cut the rate again, and a client slowed
 /// once never got back up (2% of stray 429s held a 10,000-server rollout at 9 to 40 calls a
-/// second, 2 to 7 in flight, for most of its run).
-const NOISE_WINDOW_ANSWERS: usize = 100;
+/// second, 2 to 7 in flight, for most of its run). At 100 calls a second with 2% stray 429s,
+/// a window of 100 answers still cut the rate 5 times a minute; 200, twice; a 10% share (a
+/// limit) is still cut at once.
+const NOISE_WINDOW_ANSWERS: usize = 200;
 const NOISE_LOOKBACK_MS: u64 = 10_000;
 /// Throttles closer together than this count as one (a burst of 429s is one signal).
 const DECREASE_EVERY_MS: u64 = 1000;
@@ -344,7 +346,7 @@ mod tests {
     }
 
     #[test]
-    fn stray_429s_at_a_lower_rate_are_judged_over_the_latest_100_answers() {
+    fn stray_429s_at_a_lower_rate_are_judged_over_the_latest_200_answers() {
         let mut p = Pacer::default();
         // 10 answers a second for 3 s: never 20 within one second.
         for i in 0..30 {
@@ -359,7 +361,7 @@ mod tests {
         p.finish(3101, Outcome::Throttled, None);
         assert!(p.rate().is_some());
 
-        // 30 answers a second for 4 s: two 429s within one second are 2 of the latest 100.
+        // 30 answers a second for 4 s: two 429s within one second are 2 of the latest 122.
         let mut p = Pacer::default();
         for i in 0..120 {
             p.admit(i * 33).unwrap();
