@@ -21,6 +21,15 @@ pub const IN_FLIGHT_POLL_MS: u32 = 25;
 /// [`NOISE_SHARE`] is noise (the odd 429 of a busy gateway), not a limit being hit.
 const NOISE_MIN_ANSWERS: usize = 20;
 const NOISE_SHARE: f64 = 0.05;
+/// Below 200 answers a second, the latest 200 answers are judged instead, as far back as
+/// [`NOISE_LOOKBACK_MS`]: a second of 10 or 30 answers is too few to tell a 2% share of stray
+/// 429s from a 5% one, so every stray 429 at a low rate cut the rate again, and a client slowed
+/// once never got back up (2% of stray 429s held a 10,000-server rollout at 9 to 40 calls a
+/// second, 2 to 7 in flight, for most of its run). At 100 calls a second with 2% stray 429s,
+/// a window of 100 answers still cut the rate 5 times a minute; 200, twice; a 10% share (a
+/// limit) is still cut at once.
+const NOISE_WINDOW_ANSWERS: usize = 200;
+const NOISE_LOOKBACK_MS: u64 = 10_000;
 /// Throttles closer together than this count as one (a burst of 429s is one signal).
 const DECREASE_EVERY_MS: u64 = 1000;
 /// One more call may be in flight per this period while calls pass.
@@ -125,7 +134,12 @@ impl Pacer {
             self.rate = Some(capped);
         }
         self.answers.push_back((now_ms, outcome == Outcome::Throttled));
-        while self.answers.front().is_some_and(|&(t, _)| t + 1000 <= now_ms) {
+        // The last second's answers, or the latest NOISE_WINDOW_ANSWERS when that is fewer.
+        while self
+            .answers
+            .front()
+            .is_some_and(|&(t, _)| t + NOISE_LOOKBACK_MS <= now_ms || (t + 1000 <= now_ms && self.answers.len() > NOISE_WINDOW_ANSWERS))
+        {
             self.answers.pop_front();
         }
         match outcome {
@@ -329,6 +343,59 @@ mod tests {
         p.admit(1004).unwrap();
         p.finish(1005, Outcome::Throttled, None);
         assert!(p.rate().is_some());
+    }
+
+    #[test]
+    fn stray_429s_at_a_lower_rate_are_judged_over_the_latest_200_answers() {
+        let mut p = Pacer::default();
+        // 10 answers a second for 3 s: never 20 within one second.
+        for i in 0..30 {
+            p.admit(i * 100).unwrap();
+            p.finish(i * 100 + 5, Outcome::Passed, None);
+        }
+        p.admit(3000).unwrap();
+        p.finish(3001, Outcome::Throttled, None);
+        assert_eq!((p.rate(), p.throttles()), (None, 1), "1 of the latest 31 answers");
+        // A second one: 2 of 32, over 5%, a limit.
+        p.admit(3100).unwrap();
+        p.finish(3101, Outcome::Throttled, None);
+        assert!(p.rate().is_some());
+
+        // 30 answers a second for 4 s: two 429s within one second are 2 of the latest 122.
+        let mut p = Pacer::default();
+        for i in 0..120 {
+            p.admit(i * 33).unwrap();
+            p.finish(i * 33 + 5, Outcome::Passed, None);
+        }
+        for at in [4000, 4010] {
+            p.admit(at).unwrap();
+            p.finish(at + 1, Outcome::Throttled, None);
+        }
+        assert_eq!((p.rate(), p.throttles()), (None, 2));
+
+        // 100 answers a second for 3 s, then six 429s within 50 ms: 6 of the last second's 106
+        // answers would be a limit; of the latest 206 they are noise (2% stray 429s met 6 in
+        // 100 answers often enough to slow the client 5 times a minute).
+        let mut p = Pacer::default();
+        for i in 0..300 {
+            p.admit(i * 10).unwrap();
+            p.finish(i * 10 + 5, Outcome::Passed, None);
+        }
+        for at in (3000..3060).step_by(10) {
+            p.admit(at).unwrap();
+            p.finish(at + 1, Outcome::Throttled, None);
+        }
+        assert_eq!((p.rate(), p.throttles()), (None, 6));
+
+        // Answers older than the lookback do not count: after a pause, a 429 is judged alone.
+        let mut q = Pacer::default();
+        for i in 0..30 {
+            q.admit(i * 100).unwrap();
+            q.finish(i * 100 + 5, Outcome::Passed, None);
+        }
+        q.admit(20_000).unwrap();
+        q.finish(20_001, Outcome::Throttled, None);
+        assert!(q.rate().is_some());
     }
 
     #[test]
