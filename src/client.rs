@@ -286,6 +286,19 @@ impl<T: Transport> Client<T> {
         body: Option<String>,
         signal: Option<&T::Signal>,
     ) -> Result<Answer<R>, Error> {
+        // The sending is the same for every `R`: compiled once, only the decoding per type.
+        self.call_text(method, path, query, body, signal).await?.decode()
+    }
+
+    /// [`Client::call`] up to the answer's text, which is a success to decode.
+    async fn call_text(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, QueryValue)],
+        body: Option<String>,
+        signal: Option<&T::Signal>,
+    ) -> Result<Received, Error> {
         let policy = if method.is_read() { self.config.retry } else { RetryPolicy::OFF };
         let mut attempt = 1;
         let mut skew_corrected: Option<i64> = None;
@@ -301,12 +314,12 @@ impl<T: Transport> Client<T> {
                         // The resend does not count as an attempt, and happens once per call.
                         continue;
                     }
-                    self.read_answer::<R>(response)
+                    self.read_answer(response)
                 }
                 Err(error) => Err(self.redacted(error)),
             };
             let error = match result {
-                Ok(answer) => return Ok(answer),
+                Ok(received) => return Ok(Received { clock_skew_ms: skew_corrected, ..received }),
                 Err(mut error) => {
                     if let (Error::Api(api), Some(offset)) = (&mut error, skew_corrected) {
                         api.clock_skew_ms = Some(offset);
@@ -365,9 +378,9 @@ impl<T: Transport> Client<T> {
         }
     }
 
-    /// Turns an answer into the value or the error it stands for. Secrets the service echoed
-    /// are taken out of the body before anything is read from it.
-    fn read_answer<R: DeserializeOwned>(&self, response: HttpResponse) -> Result<Answer<R>, Error> {
+    /// Turns an answer into the text to decode or the error it stands for. Secrets the
+    /// service echoed are taken out of the body before anything is read from it.
+    fn read_answer(&self, response: HttpResponse) -> Result<Received, Error> {
         let HttpResponse { status, request_id, retry_after, body, .. } = response;
         let secrets = self.secrets();
         let request_id = request_id.map(|id| redact(&id, &secrets));
@@ -392,15 +405,7 @@ impl<T: Transport> Client<T> {
             error.retry_after_ms = retry_after.as_deref().and_then(parse_retry_after_ms);
             return Err(Error::Api(Box::new(error)));
         }
-        // Some calls (batch-maint) answer with no body at all.
-        let text = if body.trim().is_empty() { "{}" } else { body.as_str() };
-        match json::from_str::<R>(text) {
-            Ok(value) => Ok(Answer { value, request_id }),
-            Err(json::CodecError::TooDeep) => {
-                invalid("response.invalid", "the service answered with a body nested too deep to read", &body)
-            }
-            Err(_) => invalid("response.invalid", "the service answered with a body this client cannot read", &body),
-        }
+        Ok(Received { status, request_id, body, clock_skew_ms: None })
     }
 
     fn project_path(&self, rest: &str) -> String {
@@ -581,6 +586,32 @@ impl<T: Transport> Client<T> {
             pairs.insert(0, ("job_type".into(), JobType::UpdateServerTsvi.as_str().into()));
         }
         self.call(Method::Get, &self.project_path("app-server-sub-jobs"), &to_query(pairs), None, signal).await
+    }
+}
+
+/// A successful answer's text, redacted, not decoded yet.
+struct Received {
+    status: u16,
+    request_id: Option<String>,
+    body: String,
+    /// The clock correction this call made, if any, for the error of an unreadable body.
+    clock_skew_ms: Option<i64>,
+}
+
+impl Received {
+    /// The answer read into `R`; a body that cannot be read is an `ApiError` (`response.invalid`).
+    fn decode<R: DeserializeOwned>(self) -> Result<Answer<R>, Error> {
+        let Received { status, request_id, body, clock_skew_ms } = self;
+        // Some calls (batch-maint) answer with no body at all.
+        let text = if body.trim().is_empty() { "{}" } else { body.as_str() };
+        let message = match json::from_str::<R>(text) {
+            Ok(value) => return Ok(Answer { value, request_id }),
+            Err(json::CodecError::TooDeep) => "the service answered with a body nested too deep to read",
+            Err(_) => "the service answered with a body this client cannot read",
+        };
+        let mut error = ApiError::unreadable(status, "response.invalid", message, request_id, &body);
+        error.clock_skew_ms = clock_skew_ms;
+        Err(Error::Api(Box::new(error)))
     }
 }
 
