@@ -20,10 +20,11 @@ use crate::pacing::{announced_limit, Outcome, Pacer};
 use crate::sign::{self, canonical_query, wire_path, QueryValue, SignInput};
 use crate::transport::{HttpRequest, HttpResponse, Method, Transport};
 use crate::validate::{self, validate_batch_request, validate_query, Issue};
-use futures_util::stream::{self, StreamExt};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::task::Poll;
 
 /// The largest page ListServers serves.
 pub const MAX_PAGE: u32 = 100;
@@ -518,17 +519,42 @@ impl<T: Transport> Client<T> {
         let promised = total.div_ceil(MAX_PAGE);
         let mut stopped = (promised > MAX_LIST_PAGES).then_some(ListStop::PageLimit);
         let offsets: Vec<u32> = (1..promised.min(MAX_LIST_PAGES)).map(|page| page * MAX_PAGE).collect();
-        let mut pages: Vec<(u32, Vec<R>)> = Vec::with_capacity(offsets.len());
-        let mut results = stream::iter(offsets.into_iter().map(|offset| {
+        // Each page in its slot (page `n` at `n - 1`), so they come out in order with no sort.
+        let mut pages: Vec<Vec<R>> = Vec::new();
+        pages.resize_with(offsets.len(), Vec::new);
+        let fetch_page = |offset: u32| {
             let q = page_query(offset);
             let path = &path;
             async move {
                 let page: Answer<Page<R>> = self.call(Method::Get, path, &q, None, signal).await?;
                 Ok::<_, Error>((offset, page.value.items))
             }
-        }))
-        .buffer_unordered(concurrency.clamp(1, MAX_PAGE_CONCURRENCY));
-        while let Some(result) = results.next().await {
+        };
+        // At most `concurrency` pages in flight, each answer taken as it comes (a few lines
+        // here instead of futures-util's `buffer_unordered` in the wasm).
+        let limit = concurrency.clamp(1, MAX_PAGE_CONCURRENCY);
+        let mut waiting = offsets.into_iter();
+        let mut in_flight = Vec::with_capacity(limit);
+        loop {
+            while in_flight.len() < limit {
+                match waiting.next() {
+                    Some(offset) => in_flight.push(Box::pin(fetch_page(offset))),
+                    None => break,
+                }
+            }
+            if in_flight.is_empty() {
+                break;
+            }
+            let result = std::future::poll_fn(|cx| {
+                for index in 0..in_flight.len() {
+                    if let Poll::Ready(result) = in_flight[index].as_mut().poll(cx) {
+                        drop(in_flight.swap_remove(index));
+                        return Poll::Ready(result);
+                    }
+                }
+                Poll::Pending
+            })
+            .await;
             let (offset, page) = result?;
             // A server that moved to a later page while paging is listed once.
             let fresh: Vec<R> = page.into_iter().filter(|server| server.server_id().is_none_or(|id| seen.insert(id))).collect();
@@ -540,11 +566,12 @@ impl<T: Transport> Client<T> {
             }
             loaded += fresh.len() as u32;
             on_page(loaded.min(total), total);
-            pages.push((offset, fresh));
+            if let Some(slot) = ((offset / MAX_PAGE) as usize).checked_sub(1).and_then(|index| pages.get_mut(index)) {
+                *slot = fresh;
+            }
         }
-        drop(results);
-        pages.sort_by_key(|(offset, _)| *offset);
-        items.extend(pages.into_iter().flat_map(|(_, page)| page));
+        drop(in_flight);
+        items.extend(pages.into_iter().flatten());
         Ok(Listing { count: total, items, stopped })
     }
 
