@@ -25,6 +25,12 @@ pub struct JsClient {
 /// One call's work. Boxed so that the promise machinery is compiled once, not per method.
 type Call = std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, Error>>>>;
 
+/// The Promise of a call's work. Not generic (nor inside a generic function, whose async
+/// blocks would be compiled once per method): the promise machinery exists once.
+fn promise_of(work: Call) -> Promise {
+    future_to_promise(async move { work.await.map_err(js_error) })
+}
+
 /// The core client every method hands its work to.
 pub(super) type Core = Rc<Client<FetchTransport>>;
 
@@ -43,10 +49,7 @@ impl JsClient {
         F: std::future::Future<Output = Result<JsValue, Error>> + 'static,
     {
         match prepare(self.inner.clone()) {
-            Ok(work) => {
-                let work: Call = Box::pin(work);
-                future_to_promise(async move { work.await.map_err(js_error) })
-            }
+            Ok(work) => promise_of(Box::pin(work)),
             Err(error) => Promise::reject(&error),
         }
     }
