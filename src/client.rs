@@ -76,6 +76,24 @@ pub struct Listing<R> {
     pub stopped: Option<ListStop>,
 }
 
+/// A read call of the API, with its input (see [`Client::prepare_read`]).
+#[derive(Debug, Clone, Copy)]
+pub enum Read<'a> {
+    ListServers(Option<&'a Value>),
+    ShowServer(&'a str),
+    ListServerGroups(Option<&'a Value>),
+    ShowServerGroup(&'a str),
+    ShowJob(&'a str),
+    ListSubJobs(Option<&'a Value>),
+}
+
+/// A checked read call: its path and query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadRequest {
+    path: String,
+    query: Vec<(String, QueryValue)>,
+}
+
 /// Who hears the client's [`ClientEvent`]s.
 pub type EventListener = Box<dyn Fn(&ClientEvent)>;
 
@@ -477,10 +495,48 @@ impl<T: Transport> Client<T> {
         Ok(Answer { value: (), request_id: answer.request_id })
     }
 
+    /// Checks a read call's input and gives its path and query, sending nothing: with
+    /// [`Client::read`], what every read method does (the bindings call the two apart, so
+    /// all their reads share one future).
+    pub fn prepare_read(&self, read: Read<'_>) -> Result<ReadRequest, Error> {
+        let listing = |query, params, rest: &str| {
+            let pairs = validate_query(query, params).map_err(issues_to_error)?;
+            Ok::<_, Error>((self.project_path(rest), pairs))
+        };
+        let (path, pairs) = match read {
+            Read::ListServers(query) => listing(query, validate::LIST_SERVERS_QUERY, "app-servers")?,
+            Read::ListServerGroups(query) => listing(query, validate::LIST_SERVER_GROUPS_QUERY, "app-server-groups")?,
+            Read::ListSubJobs(query) => {
+                let (path, mut pairs) = listing(query, validate::LIST_SUB_JOBS_QUERY, "app-server-sub-jobs")?;
+                if !pairs.iter().any(|(k, _)| k == "job_type") {
+                    pairs.insert(0, ("job_type".into(), JobType::UpdateServerTsvi.as_str().into()));
+                }
+                (path, pairs)
+            }
+            Read::ShowServer(id) => {
+                check_path_id(id, "/id")?;
+                (self.project_path(&format!("app-servers/{id}")), Vec::new())
+            }
+            Read::ShowServerGroup(id) => {
+                check_path_id(id, "/id")?;
+                (self.project_path(&format!("app-server-groups/{id}")), Vec::new())
+            }
+            Read::ShowJob(job_id) => {
+                check_path_id(job_id, "/jobId")?;
+                (format!("/v2/{}/job/{job_id}", self.config.project_id), Vec::new())
+            }
+        };
+        Ok(ReadRequest { path, query: to_query(pairs) })
+    }
+
+    /// Sends a read [`Client::prepare_read`] made and reads the answer into `R`.
+    pub async fn read<R: DeserializeOwned>(&self, request: &ReadRequest, signal: Option<&T::Signal>) -> Result<Answer<R>, Error> {
+        self.call(Method::Get, &request.path, &request.query, None, signal).await
+    }
+
     /// `GET /v1/{project_id}/app-servers`, one page ([`ListServersResponse`]).
     pub async fn list_servers<R: DeserializeOwned>(&self, query: Option<&Value>, signal: Option<&T::Signal>) -> Result<Answer<R>, Error> {
-        let pairs = validate_query(query, validate::LIST_SERVERS_QUERY).map_err(issues_to_error)?;
-        self.call(Method::Get, &self.project_path("app-servers"), &to_query(pairs), None, signal).await
+        self.read(&self.prepare_read(Read::ListServers(query))?, signal).await
     }
 
     /// Every server matching the filters: the first page at limit 100, then the other pages
@@ -577,8 +633,7 @@ impl<T: Transport> Client<T> {
 
     /// `GET /v1/{project_id}/app-servers/{server_id}` ([`AppServer`]).
     pub async fn show_server<R: DeserializeOwned>(&self, id: &str, signal: Option<&T::Signal>) -> Result<Answer<R>, Error> {
-        check_path_id(id, "/id")?;
-        self.call(Method::Get, &self.project_path(&format!("app-servers/{id}")), &[], None, signal).await
+        self.read(&self.prepare_read(Read::ShowServer(id))?, signal).await
     }
 
     /// `GET /v1/{project_id}/app-server-groups`, one page ([`ListServerGroupsResponse`]).
@@ -587,32 +642,24 @@ impl<T: Transport> Client<T> {
         query: Option<&Value>,
         signal: Option<&T::Signal>,
     ) -> Result<Answer<R>, Error> {
-        let pairs = validate_query(query, validate::LIST_SERVER_GROUPS_QUERY).map_err(issues_to_error)?;
-        self.call(Method::Get, &self.project_path("app-server-groups"), &to_query(pairs), None, signal).await
+        self.read(&self.prepare_read(Read::ListServerGroups(query))?, signal).await
     }
 
     /// `GET /v1/{project_id}/app-server-groups/{server_group_id}`, the only call that returns
     /// the group's `ip_virtual` ([`ServerGroup`]).
     pub async fn show_server_group<R: DeserializeOwned>(&self, id: &str, signal: Option<&T::Signal>) -> Result<Answer<R>, Error> {
-        check_path_id(id, "/id")?;
-        self.call(Method::Get, &self.project_path(&format!("app-server-groups/{id}")), &[], None, signal).await
+        self.read(&self.prepare_read(Read::ShowServerGroup(id))?, signal).await
     }
 
     /// `GET /v2/{project_id}/job/{job_id}`: the job detail ([`JobDetail`]; the v1 form is deprecated).
     pub async fn show_job<R: DeserializeOwned>(&self, job_id: &str, signal: Option<&T::Signal>) -> Result<Answer<R>, Error> {
-        check_path_id(job_id, "/jobId")?;
-        let path = format!("/v2/{}/job/{job_id}", self.config.project_id);
-        self.call(Method::Get, &path, &[], None, signal).await
+        self.read(&self.prepare_read(Read::ShowJob(job_id))?, signal).await
     }
 
     /// `GET /v1/{project_id}/app-server-sub-jobs` ([`ListSubJobsResponse`]); `job_type` defaults
     /// to UPDATE_SERVER_TSVI.
     pub async fn list_sub_jobs<R: DeserializeOwned>(&self, query: Option<&Value>, signal: Option<&T::Signal>) -> Result<Answer<R>, Error> {
-        let mut pairs = validate_query(query, validate::LIST_SUB_JOBS_QUERY).map_err(issues_to_error)?;
-        if !pairs.iter().any(|(k, _)| k == "job_type") {
-            pairs.insert(0, ("job_type".into(), JobType::UpdateServerTsvi.as_str().into()));
-        }
-        self.call(Method::Get, &self.project_path("app-server-sub-jobs"), &to_query(pairs), None, signal).await
+        self.read(&self.prepare_read(Read::ListSubJobs(query))?, signal).await
     }
 }
 
