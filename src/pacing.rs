@@ -72,9 +72,28 @@ pub struct Pacer {
     throttles: u64,
 }
 
+/// The cube root of a positive finite `x` by Newton's method (within an ulp or two of
+/// `f64::cbrt`, which would bring libm's `cbrt` and `fma` into the wasm); `x` itself
+/// otherwise.
+fn cube_root(x: f64) -> f64 {
+    if !(x.is_finite() && x > 0.0) {
+        return x;
+    }
+    if x < f64::MIN_POSITIVE {
+        // Subnormal: scaled by 2^300 (exact), whose cube root is 2^100.
+        return cube_root(x * 2f64.powi(300)) / 2f64.powi(100);
+    }
+    // A first guess within a few percent: the exponent divided by three, in the bits.
+    let mut y = f64::from_bits(x.to_bits() / 3 + 0x2A9F_7893_782D_A1CE);
+    for _ in 0..6 {
+        y = (2.0 * y + x / (y * y)) / 3.0;
+    }
+    y
+}
+
 /// The cubic curve through `0.7 * w_max` at the throttle and `w_max` after `K` seconds.
 fn cubic_rate(w_max: f64, seconds_since_throttle: f64) -> f64 {
-    let k = (w_max * (1.0 - DECREASE_FACTOR) / CUBIC_SCALE).cbrt();
+    let k = cube_root(w_max * (1.0 - DECREASE_FACTOR) / CUBIC_SCALE);
     CUBIC_SCALE * (seconds_since_throttle - k).powi(3) + w_max
 }
 
@@ -231,16 +250,32 @@ pub fn announced_limit<'a>(headers: impl IntoIterator<Item = (&'a str, &'a str)>
         .reduce(f64::min)
 }
 
+/// A plain decimal number (`10`, `0.5`, `+2.`): what APIG writes in its limits. Read by hand,
+/// as the whole and the fraction's digits, so the wasm carries no float parser; up to 15
+/// digits each side are kept, which is far finer than pacing needs.
+pub(crate) fn decimal(text: &str) -> Option<f64> {
+    let text = text.strip_prefix('+').unwrap_or(text);
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    if whole.len() + fraction.len() == 0 || !digits(whole) || !digits(fraction) {
+        return None;
+    }
+    let whole = whole.bytes().fold(0.0, |n, b| n * 10.0 + f64::from(b - b'0'));
+    let kept = &fraction[..fraction.len().min(15)];
+    let fraction = kept.bytes().fold(0.0, |n, b| n * 10.0 + f64::from(b - b'0')) / 10f64.powi(kept.len() as i32);
+    Some(whole + fraction).filter(|n| n.is_finite())
+}
+
 fn per_second(value: &str) -> Option<f64> {
     let mut limit = None;
     let mut window_s = 1.0;
     for part in value.split(',') {
         let (key, v) = part.split_once(':')?;
         match key.trim().to_ascii_lowercase().as_str() {
-            "limit" => limit = v.trim().parse::<f64>().ok().filter(|l| l.is_finite() && *l > 0.0),
+            "limit" => limit = decimal(v.trim()).filter(|l| *l > 0.0),
             "time" => {
                 let mut words = v.split_whitespace();
-                let count: f64 = words.next()?.parse().ok().filter(|c: &f64| c.is_finite() && *c > 0.0)?;
+                let count: f64 = words.next().and_then(decimal).filter(|c| *c > 0.0)?;
                 let unit = match words.next().unwrap_or("second").trim_end_matches('s').to_ascii_lowercase().as_str() {
                     "second" => 1.0,
                     "minute" => 60.0,
@@ -430,6 +465,15 @@ mod tests {
     }
 
     #[test]
+    fn cube_root_matches_the_library() {
+        for x in [5e-324, 1e-310, 1e-300, 1e-9, 0.75, 1.0, 7.5, 8.0, 27.0, 1234.5, 1e12, 1e300, f64::MAX] {
+            let (ours, std) = (cube_root(x), x.cbrt());
+            assert!((ours - std).abs() <= std * 4.0 * f64::EPSILON, "{x}: {ours} vs {std}");
+        }
+        assert_eq!(cube_root(0.0), 0.0);
+    }
+
+    #[test]
     fn reads_apig_rate_limit_headers() {
         let headers = [
             ("X-Apig-RateLimit-api", "remain:9,limit:10,time:1 minute"),
@@ -439,6 +483,11 @@ mod tests {
         assert_eq!(announced_limit(headers.iter().map(|(n, v)| (*n, *v))), Some(10.0 / 60.0));
         assert_eq!(announced_limit([("x-apig-ratelimit-api", "limit:40,time:2 seconds")]), Some(20.0));
         assert_eq!(announced_limit([("x-apig-ratelimit-api", "garbage")]), None);
+        assert_eq!(announced_limit([("x-apig-ratelimit-api", "limit:2.5,time:0.5 second")]), Some(5.0));
+        assert_eq!(announced_limit([("x-apig-ratelimit-api", "limit:+7.,time:1 second")]), Some(7.0));
+        for bad in ["", ".", "-1", "1e3", "inf", "NaN", "1.2.3", "0x10"] {
+            assert_eq!(announced_limit([("x-apig-ratelimit-api", format!("limit:10,time:{bad} second").as_str())]), None, "{bad}");
+        }
         assert_eq!(announced_limit([("x-apig-ratelimit-api", "limit:0,time:1 second")]), None);
         assert_eq!(announced_limit([("x-other", "limit:5")]), None);
     }
