@@ -16,19 +16,18 @@
 
 mod drain;
 mod follow;
-mod join;
 mod poll;
 mod read;
 mod recheck;
 mod submit;
 
+use super::join::join_all;
 use super::plan::{Plan, SkipReason, Wave};
 use super::report::{Outcome, Reason, Report, RunStatus};
 use super::retry::{Backoff, FailureClass, SplitMix64};
 use crate::client::Client;
 use crate::error::Error;
 use crate::transport::Transport;
-use join::join_all;
 use poll::PollSchedule;
 use serde::Serialize;
 use std::cell::{Cell, RefCell};

@@ -4,10 +4,10 @@
 //! loop here, so attempts do not multiply), and a server the service says does not exist is
 //! told apart from one that could not be read.
 
-use super::join::join_all;
 use super::Runner;
 use crate::error::Error;
 use crate::json::Value;
+use crate::rollout::join::join_all;
 use crate::rollout::plan::ServerState;
 use crate::transport::Transport;
 use std::collections::{HashMap, HashSet};
