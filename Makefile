@@ -2,13 +2,13 @@
 #   make pkg    build the npm package into pkg/ (web + Node builds)
 #   make test   every test: format and lint, Rust, the official SDK (vectors and gateway), Node, consumers
 #   make demo   the gateway with the admin page on the simulator, at http://127.0.0.1:8780
-#   make bench  benchmarks (not run in CI)
+#   make bench  every claim against its peer (official SDKs, AWS, node:crypto) into bench/results.md (not in CI)
 #   make fuzz   the property tests at 100,000 cases per target, and the JS fuzz of every export
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 
-.PHONY: help setup pkg gateway lint test test-rust test-vectors test-compat test-node test-browser test-consumers demo bench bench-sign fuzz clean
+.PHONY: help setup pkg gateway lint test test-rust test-vectors test-compat test-node test-browser test-consumers test-bench-smoke demo bench bench-peers bench-sign bench-load fuzz clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -20,7 +20,7 @@ pkg:
 	./scripts/build-pkg.sh pkg
 	@mkdir -p node_modules && ln -sfn ../pkg node_modules/workspace-tsvi
 
-test: lint test-rust test-vectors test-compat pkg test-node test-browser test-consumers
+test: lint test-rust test-vectors test-compat pkg test-node test-browser test-consumers test-bench-smoke
 
 # The debug binary the Python and Node tests start.
 gateway:
@@ -54,27 +54,41 @@ test-node: gateway
 test-browser: gateway
 	node --test tests/browser/
 
-test-consumers:
+# The packed tarball in throwaway projects: Node, TypeScript, Vite, webpack, esbuild in Chromium.
+test-consumers: gateway
 	tests/consumers/check.sh
+
+# The same scripts as `make bench` at tiny sizes, no target checked (a row whose peers are not
+# installed in bench/ skips them with a line), so that they keep working.
+test-bench-smoke: gateway
+	@[ -d node_modules/workspace-tsvi ] || $(MAKE) pkg
+	BENCH_SMOKE=1 node bench/run.mjs
 
 demo: pkg
 	cargo run --release -p workspace-tsvi-gateway -- --listen 127.0.0.1:8780
 
-# ListServers latency with 100,000 servers, the gateway under slow and greedy clients, then the
-# rollout soak with 10,000 servers, then signRequest against Huawei's own signer.
-# (panic=unwind: see gateway/README.md, Performance.)
-bench: pkg
-	CARGO_PROFILE_BENCH_PANIC=unwind cargo bench -p workspace-tsvi-gateway
-	cargo build -p workspace-tsvi-gateway
-	node tests/soak/soak.mjs 10000
-	$(MAKE) bench-sign
+# Every row of issue 11 (size, signing, submission, makespan, listing, the page, cold import, the
+# gateway's ListServers), each beside its peer in the same run; prints the table and writes
+# bench/results.md. The peers are installed into bench/ only (exact versions, package-lock).
+# The Node rows run against the gateway binary the cargo bench builds (target/release; built by
+# `cargo build --release` instead, the same file would be rebuilt at every switch of profile).
+# About 5 minutes once built (see README, Benchmarks).
+bench: pkg bench-peers
+	CARGO_PROFILE_BENCH_PANIC=unwind cargo bench -p workspace-tsvi-gateway --bench list_servers --no-run
+	node bench/run.mjs
 
-# signRequest on the 20-item PATCH against Huawei's official Node AKSKSigner, same process, median
-# of 7 x 10,000 calls, through both entries. The SDK is installed into bench/ only.
-bench-sign:
-	@[ -d node_modules/workspace-tsvi ] || $(MAKE) pkg
+bench-peers:
 	cd bench && npm ci --no-audit --no-fund --silent
-	cd bench && node sign.mjs && ENTRY=workspace-tsvi/client node sign.mjs
+
+# Row 2 alone: signRequest (both entries) against Huawei's Node AKSKSigner, its Python Signer and
+# a node:crypto floor.
+bench-sign: bench-peers
+	@[ -d node_modules/workspace-tsvi ] || $(MAKE) pkg
+	node bench/run.mjs --only sign
+
+# The gateway under slow and greedy clients (gateway/README.md, Performance; panic=unwind: see there).
+bench-load:
+	CARGO_PROFILE_BENCH_PANIC=unwind cargo bench -p workspace-tsvi-gateway --bench load
 
 # tests/fuzz.rs runs 2,000 cases per target in `make test`; here 100,000 (FUZZ_CASES), built
 # optimized with overflow checks on. Then 50,000 random values at every export of the package.

@@ -16,7 +16,11 @@ fi
 
 rm -rf "$out"
 
-# bind_and_opt WASM DIR: wasm-bindgen for the web and for Node into DIR, then wasm-opt.
+# bind_and_opt WASM DIR: wasm-bindgen for the web and for Node into DIR, wasm-opt, then one copy
+# of the module for both: DIR/web/wasm.js, the .wasm gzipped and base64-encoded as a JS string,
+# which every bundler takes as plain JS with no configuration (no asset to find, no 404) and
+# which the Node build reads too. The error classes (src/bindings/errors.js, a wasm-bindgen
+# snippet) become web/errors.js and node/errors.cjs, and both builds export them.
 bind_and_opt() {
   local wasm=$1 dir=$2
   wasm-bindgen --target web --out-dir "$dir/web" "$wasm"
@@ -28,12 +32,59 @@ bind_and_opt() {
   # lib esnext (0.2.130 has no option to leave it out); the method stays in the JS, and a
   # strict ES2022 project compiles.
   sed -i '/^ *\[Symbol\.dispose\](): void;$/d' "$dir/web/$crate.d.ts" "$dir/node/$crate.d.cts"
-  local target
-  for target in web node; do
-    "$wasm_opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --strip-debug --strip-producers \
-      "$dir/$target/${crate}_bg.wasm" -o "$dir/$target/${crate}_bg.wasm"
-    rm -f "$dir/$target/${crate}_bg.wasm.d.ts"
+
+  "$wasm_opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --strip-debug --strip-producers \
+    "$dir/web/${crate}_bg.wasm" -o "$dir/web/${crate}_bg.wasm"
+  printf 'export default "%s";\n' "$(gzip -9nc "$dir/web/${crate}_bg.wasm" | base64 -w0)" > "$dir/web/wasm.js"
+  rm -f "$dir"/{web,node}/"${crate}"_bg.wasm{,.d.ts}
+
+  # The error classes: one file, the last line of which lists its exports.
+  local snippet classes
+  snippet=$(echo "$dir"/web/snippets/*/src/bindings/errors.js)
+  classes=$(sed -n 's/^export { \(.*\), newError };$/\1/p' "$snippet")
+  [ -n "$classes" ] || { echo "build-pkg: errors.js must end with 'export { …, newError };'" >&2; exit 1; }
+  cp "$snippet" "$dir/web/errors.js"
+  sed 's/^export { \(.*\) };$/module.exports = { \1 };/' "$snippet" > "$dir/node/errors.cjs"
+  rm -r "$dir/web/snippets" "$dir/node/snippets"
+  edit "$dir/web/$crate.js" "s#'./snippets/[^']*/errors\.js'#'./errors.js'#"
+  edit "$dir/node/$crate.cjs" 's#`./snippets/[^`]*/errors\.js`#`./errors.cjs`#'
+  echo "export { $classes } from './errors.js';" >> "$dir/web/$crate.js"
+  local class
+  for class in ${classes//,/}; do echo "exports.$class = require('./errors.cjs').$class;" >> "$dir/node/$crate.cjs"; done
+
+  # A Client method called on another receiver (`Client.prototype.showServer.call({})`) or after
+  # `free()` (a second `free()` too) passed a null pointer to Rust, whose refusal unwinds through
+  # wasm and leaks its stack: after about 8,000 such calls every export trapped. Each method now
+  # checks its receiver first, and `free()` of a freed client does nothing.
+  local file
+  for file in "$dir/web/$crate.js" "$dir/node/$crate.cjs"; do
+    edit "$file" 's/wasm\.client_\([A-Za-z]*\)(this\.__wbg_ptr\([,)]\)/wasm.client_\1(liveClient(this)\2/'
+    edit "$file" 's/^\( *\)wasm\.__wbg_client_free(ptr, 0);/\1if (ptr) wasm.__wbg_client_free(ptr, 0); \/\/ freed already: nothing to do/'
+    grep -q 'wasm\.client_[A-Za-z]*(this\.__wbg_ptr' "$file" && { echo "build-pkg: an unchecked receiver is left in $file" >&2; exit 1; }
+    cat >> "$file" <<'JS'
+function liveClient(client) {
+    if (!(client instanceof Client) || !client.__wbg_ptr) {
+        throw new TypeError('workspace-tsvi: Client methods must be called on a Client that has not been freed');
+    }
+    return client.__wbg_ptr;
+}
+JS
   done
+
+  # The web glue's default module URL would make bundlers look for a .wasm that is not shipped:
+  # the entries always pass the bytes.
+  edit "$dir/web/$crate.js" "s#module_or_path = new URL('${crate}_bg.wasm', import.meta.url);#throw new Error('workspace-tsvi: init needs the module (index.js passes it)');#"
+  # Node: the same bytes, from web/wasm.js (a string literal between the first and last quote).
+  edit "$dir/node/$crate.cjs" "s#^const wasmBytes = require('fs').readFileSync(wasmPath);#const wasmText = require('fs').readFileSync(\`\${__dirname}/../web/wasm.js\`, 'latin1');\nconst wasmBytes = require('zlib').gunzipSync(Buffer.from(wasmText.slice(wasmText.indexOf('\"') + 1, wasmText.lastIndexOf('\"')), 'base64'));#"
+  edit "$dir/node/$crate.cjs" '/^const wasmPath = /d'
+}
+
+# edit FILE SED: sed -i that fails the build when it changed nothing (wasm-bindgen's output moved).
+edit() {
+  local before
+  before=$(md5sum < "$1")
+  sed -i "$2" "$1"
+  [ "$(md5sum < "$1")" != "$before" ] || { echo "build-pkg: '$2' changed nothing in $1" >&2; exit 1; }
 }
 wasm_opt=node_modules/.bin/wasm-opt
 
@@ -46,19 +97,23 @@ bind_and_opt "$wasm" "$out"
 cargo build --release --target wasm32-unknown-unknown -p workspace-tsvi --no-default-features --target-dir target/lean
 bind_and_opt "target/lean/wasm32-unknown-unknown/release/$crate.wasm" "$out/client"
 
+# The package files, the CLI (bin/, the package's "bin") included.
 cp -R pkg-template/. "$out/"
+chmod +x "$out/bin/workspace-tsvi.mjs"
 version=$(sed -n '0,/^version = "\(.*\)"/s//\1/p' Cargo.toml)
 sed -i "s/\"version\": \"0.0.0-template\"/\"version\": \"$version\"/" "$out/package.json"
 
-# What a browser downloads for each import: the entry's JS glue plus its .wasm, gzip -9.
+# What a browser downloads for each import: the entry's JS (glue, error classes and the inlined
+# module), gzip -9, and the .wasm alone as it was before inlining.
 figures() {
   local name=$1 dir=$2
   local raw gz glue gluegz
-  raw=$(wc -c < "$dir/web/${crate}_bg.wasm")
-  gz=$(gzip -9c "$dir/web/${crate}_bg.wasm" | wc -c)
-  glue=$(cat "$dir/web/$crate.js" "$dir/web/index.js" | wc -c)
-  gluegz=$(cat "$dir/web/$crate.js" "$dir/web/index.js" | gzip -9c | wc -c)
-  echo "pkg: $name: web wasm $raw B raw, $gz B gzip; JS glue $glue B raw, $gluegz B gzip; total $((gz + gluegz)) B gzip"
+  raw=$(gzip -dc < <(sed 's/^export default "\(.*\)";$/\1/' "$dir/web/wasm.js" | base64 -d) | wc -c)
+  gz=$(gzip -dc < <(sed 's/^export default "\(.*\)";$/\1/' "$dir/web/wasm.js" | base64 -d) | gzip -9c | wc -c)
+  glue=$(cat "$dir/web/$crate.js" "$dir/web/index.js" "$dir/web/errors.js" | wc -c)
+  gluegz=$(cat "$dir/web/$crate.js" "$dir/web/index.js" "$dir/web/errors.js" | gzip -9c | wc -c)
+  total=$(cat "$dir/web/$crate.js" "$dir/web/index.js" "$dir/web/errors.js" "$dir/web/wasm.js" | gzip -9c | wc -c)
+  echo "pkg: $name: wasm $raw B raw, $gz B gzip; JS glue $glue B raw, $gluegz B gzip; entry with the inlined module $total B gzip"
 }
 figures '"workspace-tsvi"' "$out"
 figures '"workspace-tsvi/client"' "$out/client"

@@ -31,7 +31,7 @@ if [ "$want" != "$have" ]; then
   cargo install wasm-bindgen-cli --version "$want" --force
 fi
 
-say "npm packages (binaryen for wasm-opt, playwright-core)"
+say "npm packages (binaryen for wasm-opt, playwright-core, typescript, and vite, webpack and esbuild for the consumer tests)"
 npm ci --no-audit --no-fund --loglevel=error
 
 say "python venv .venv with Huawei's official SDK"

@@ -20,10 +20,11 @@ use crate::pacing::{announced_limit, Outcome, Pacer};
 use crate::sign::{self, canonical_query, wire_path, QueryValue, SignInput};
 use crate::transport::{HttpRequest, HttpResponse, Method, Transport};
 use crate::validate::{self, validate_batch_request, validate_query, Issue};
-use futures_util::stream::{self, StreamExt};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::task::Poll;
 
 /// The largest page ListServers serves.
 pub const MAX_PAGE: u32 = 100;
@@ -73,6 +74,24 @@ pub struct Listing<R> {
     pub items: Vec<R>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped: Option<ListStop>,
+}
+
+/// A read call of the API, with its input (see [`Client::prepare_read`]).
+#[derive(Debug, Clone, Copy)]
+pub enum Read<'a> {
+    ListServers(Option<&'a Value>),
+    ShowServer(&'a str),
+    ListServerGroups(Option<&'a Value>),
+    ShowServerGroup(&'a str),
+    ShowJob(&'a str),
+    ListSubJobs(Option<&'a Value>),
+}
+
+/// A checked read call: its path and query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadRequest {
+    path: String,
+    query: Vec<(String, QueryValue)>,
 }
 
 /// Who hears the client's [`ClientEvent`]s.
@@ -286,6 +305,19 @@ impl<T: Transport> Client<T> {
         body: Option<String>,
         signal: Option<&T::Signal>,
     ) -> Result<Answer<R>, Error> {
+        // The sending is the same for every `R`: compiled once, only the decoding per type.
+        self.call_text(method, path, query, body, signal).await?.decode()
+    }
+
+    /// [`Client::call`] up to the answer's text, which is a success to decode.
+    async fn call_text(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, QueryValue)],
+        body: Option<String>,
+        signal: Option<&T::Signal>,
+    ) -> Result<Received, Error> {
         let policy = if method.is_read() { self.config.retry } else { RetryPolicy::OFF };
         let mut attempt = 1;
         let mut skew_corrected: Option<i64> = None;
@@ -301,12 +333,12 @@ impl<T: Transport> Client<T> {
                         // The resend does not count as an attempt, and happens once per call.
                         continue;
                     }
-                    self.read_answer::<R>(response)
+                    self.read_answer(response)
                 }
                 Err(error) => Err(self.redacted(error)),
             };
             let error = match result {
-                Ok(answer) => return Ok(answer),
+                Ok(received) => return Ok(Received { clock_skew_ms: skew_corrected, ..received }),
                 Err(mut error) => {
                     if let (Error::Api(api), Some(offset)) = (&mut error, skew_corrected) {
                         api.clock_skew_ms = Some(offset);
@@ -365,9 +397,9 @@ impl<T: Transport> Client<T> {
         }
     }
 
-    /// Turns an answer into the value or the error it stands for. Secrets the service echoed
-    /// are taken out of the body before anything is read from it.
-    fn read_answer<R: DeserializeOwned>(&self, response: HttpResponse) -> Result<Answer<R>, Error> {
+    /// Turns an answer into the text to decode or the error it stands for. Secrets the
+    /// service echoed are taken out of the body before anything is read from it.
+    fn read_answer(&self, response: HttpResponse) -> Result<Received, Error> {
         let HttpResponse { status, request_id, retry_after, body, .. } = response;
         let secrets = self.secrets();
         let request_id = request_id.map(|id| redact(&id, &secrets));
@@ -392,15 +424,7 @@ impl<T: Transport> Client<T> {
             error.retry_after_ms = retry_after.as_deref().and_then(parse_retry_after_ms);
             return Err(Error::Api(Box::new(error)));
         }
-        // Some calls (batch-maint) answer with no body at all.
-        let text = if body.trim().is_empty() { "{}" } else { body.as_str() };
-        match json::from_str::<R>(text) {
-            Ok(value) => Ok(Answer { value, request_id }),
-            Err(json::CodecError::TooDeep) => {
-                invalid("response.invalid", "the service answered with a body nested too deep to read", &body)
-            }
-            Err(_) => invalid("response.invalid", "the service answered with a body this client cannot read", &body),
-        }
+        Ok(Received { status, request_id, body, clock_skew_ms: None })
     }
 
     fn project_path(&self, rest: &str) -> String {
@@ -471,10 +495,48 @@ impl<T: Transport> Client<T> {
         Ok(Answer { value: (), request_id: answer.request_id })
     }
 
+    /// Checks a read call's input and gives its path and query, sending nothing: with
+    /// [`Client::read`], what every read method does (the bindings call the two apart, so
+    /// all their reads share one future).
+    pub fn prepare_read(&self, read: Read<'_>) -> Result<ReadRequest, Error> {
+        let listing = |query, params, rest: &str| {
+            let pairs = validate_query(query, params).map_err(issues_to_error)?;
+            Ok::<_, Error>((self.project_path(rest), pairs))
+        };
+        let (path, pairs) = match read {
+            Read::ListServers(query) => listing(query, validate::LIST_SERVERS_QUERY, "app-servers")?,
+            Read::ListServerGroups(query) => listing(query, validate::LIST_SERVER_GROUPS_QUERY, "app-server-groups")?,
+            Read::ListSubJobs(query) => {
+                let (path, mut pairs) = listing(query, validate::LIST_SUB_JOBS_QUERY, "app-server-sub-jobs")?;
+                if !pairs.iter().any(|(k, _)| k == "job_type") {
+                    pairs.insert(0, ("job_type".into(), JobType::UpdateServerTsvi.as_str().into()));
+                }
+                (path, pairs)
+            }
+            Read::ShowServer(id) => {
+                check_path_id(id, "/id")?;
+                (self.project_path(&format!("app-servers/{id}")), Vec::new())
+            }
+            Read::ShowServerGroup(id) => {
+                check_path_id(id, "/id")?;
+                (self.project_path(&format!("app-server-groups/{id}")), Vec::new())
+            }
+            Read::ShowJob(job_id) => {
+                check_path_id(job_id, "/jobId")?;
+                (format!("/v2/{}/job/{job_id}", self.config.project_id), Vec::new())
+            }
+        };
+        Ok(ReadRequest { path, query: to_query(pairs) })
+    }
+
+    /// Sends a read [`Client::prepare_read`] made and reads the answer into `R`.
+    pub async fn read<R: DeserializeOwned>(&self, request: &ReadRequest, signal: Option<&T::Signal>) -> Result<Answer<R>, Error> {
+        self.call(Method::Get, &request.path, &request.query, None, signal).await
+    }
+
     /// `GET /v1/{project_id}/app-servers`, one page ([`ListServersResponse`]).
     pub async fn list_servers<R: DeserializeOwned>(&self, query: Option<&Value>, signal: Option<&T::Signal>) -> Result<Answer<R>, Error> {
-        let pairs = validate_query(query, validate::LIST_SERVERS_QUERY).map_err(issues_to_error)?;
-        self.call(Method::Get, &self.project_path("app-servers"), &to_query(pairs), None, signal).await
+        self.read(&self.prepare_read(Read::ListServers(query))?, signal).await
     }
 
     /// Every server matching the filters: the first page at limit 100, then the other pages
@@ -513,17 +575,42 @@ impl<T: Transport> Client<T> {
         let promised = total.div_ceil(MAX_PAGE);
         let mut stopped = (promised > MAX_LIST_PAGES).then_some(ListStop::PageLimit);
         let offsets: Vec<u32> = (1..promised.min(MAX_LIST_PAGES)).map(|page| page * MAX_PAGE).collect();
-        let mut pages: Vec<(u32, Vec<R>)> = Vec::with_capacity(offsets.len());
-        let mut results = stream::iter(offsets.into_iter().map(|offset| {
+        // Each page in its slot (page `n` at `n - 1`), so they come out in order with no sort.
+        let mut pages: Vec<Vec<R>> = Vec::new();
+        pages.resize_with(offsets.len(), Vec::new);
+        let fetch_page = |offset: u32| {
             let q = page_query(offset);
             let path = &path;
             async move {
                 let page: Answer<Page<R>> = self.call(Method::Get, path, &q, None, signal).await?;
                 Ok::<_, Error>((offset, page.value.items))
             }
-        }))
-        .buffer_unordered(concurrency.clamp(1, MAX_PAGE_CONCURRENCY));
-        while let Some(result) = results.next().await {
+        };
+        // At most `concurrency` pages in flight, each answer taken as it comes (a few lines
+        // here instead of futures-util's `buffer_unordered` in the wasm).
+        let limit = concurrency.clamp(1, MAX_PAGE_CONCURRENCY);
+        let mut waiting = offsets.into_iter();
+        let mut in_flight = Vec::with_capacity(limit);
+        loop {
+            while in_flight.len() < limit {
+                match waiting.next() {
+                    Some(offset) => in_flight.push(Box::pin(fetch_page(offset))),
+                    None => break,
+                }
+            }
+            if in_flight.is_empty() {
+                break;
+            }
+            let result = std::future::poll_fn(|cx| {
+                for index in 0..in_flight.len() {
+                    if let Poll::Ready(result) = in_flight[index].as_mut().poll(cx) {
+                        drop(in_flight.swap_remove(index));
+                        return Poll::Ready(result);
+                    }
+                }
+                Poll::Pending
+            })
+            .await;
             let (offset, page) = result?;
             // A server that moved to a later page while paging is listed once.
             let fresh: Vec<R> = page.into_iter().filter(|server| server.server_id().is_none_or(|id| seen.insert(id))).collect();
@@ -535,18 +622,18 @@ impl<T: Transport> Client<T> {
             }
             loaded += fresh.len() as u32;
             on_page(loaded.min(total), total);
-            pages.push((offset, fresh));
+            if let Some(slot) = ((offset / MAX_PAGE) as usize).checked_sub(1).and_then(|index| pages.get_mut(index)) {
+                *slot = fresh;
+            }
         }
-        drop(results);
-        pages.sort_by_key(|(offset, _)| *offset);
-        items.extend(pages.into_iter().flat_map(|(_, page)| page));
+        drop(in_flight);
+        items.extend(pages.into_iter().flatten());
         Ok(Listing { count: total, items, stopped })
     }
 
     /// `GET /v1/{project_id}/app-servers/{server_id}` ([`AppServer`]).
     pub async fn show_server<R: DeserializeOwned>(&self, id: &str, signal: Option<&T::Signal>) -> Result<Answer<R>, Error> {
-        check_path_id(id, "/id")?;
-        self.call(Method::Get, &self.project_path(&format!("app-servers/{id}")), &[], None, signal).await
+        self.read(&self.prepare_read(Read::ShowServer(id))?, signal).await
     }
 
     /// `GET /v1/{project_id}/app-server-groups`, one page ([`ListServerGroupsResponse`]).
@@ -555,32 +642,50 @@ impl<T: Transport> Client<T> {
         query: Option<&Value>,
         signal: Option<&T::Signal>,
     ) -> Result<Answer<R>, Error> {
-        let pairs = validate_query(query, validate::LIST_SERVER_GROUPS_QUERY).map_err(issues_to_error)?;
-        self.call(Method::Get, &self.project_path("app-server-groups"), &to_query(pairs), None, signal).await
+        self.read(&self.prepare_read(Read::ListServerGroups(query))?, signal).await
     }
 
     /// `GET /v1/{project_id}/app-server-groups/{server_group_id}`, the only call that returns
     /// the group's `ip_virtual` ([`ServerGroup`]).
     pub async fn show_server_group<R: DeserializeOwned>(&self, id: &str, signal: Option<&T::Signal>) -> Result<Answer<R>, Error> {
-        check_path_id(id, "/id")?;
-        self.call(Method::Get, &self.project_path(&format!("app-server-groups/{id}")), &[], None, signal).await
+        self.read(&self.prepare_read(Read::ShowServerGroup(id))?, signal).await
     }
 
     /// `GET /v2/{project_id}/job/{job_id}`: the job detail ([`JobDetail`]; the v1 form is deprecated).
     pub async fn show_job<R: DeserializeOwned>(&self, job_id: &str, signal: Option<&T::Signal>) -> Result<Answer<R>, Error> {
-        check_path_id(job_id, "/jobId")?;
-        let path = format!("/v2/{}/job/{job_id}", self.config.project_id);
-        self.call(Method::Get, &path, &[], None, signal).await
+        self.read(&self.prepare_read(Read::ShowJob(job_id))?, signal).await
     }
 
     /// `GET /v1/{project_id}/app-server-sub-jobs` ([`ListSubJobsResponse`]); `job_type` defaults
     /// to UPDATE_SERVER_TSVI.
     pub async fn list_sub_jobs<R: DeserializeOwned>(&self, query: Option<&Value>, signal: Option<&T::Signal>) -> Result<Answer<R>, Error> {
-        let mut pairs = validate_query(query, validate::LIST_SUB_JOBS_QUERY).map_err(issues_to_error)?;
-        if !pairs.iter().any(|(k, _)| k == "job_type") {
-            pairs.insert(0, ("job_type".into(), JobType::UpdateServerTsvi.as_str().into()));
-        }
-        self.call(Method::Get, &self.project_path("app-server-sub-jobs"), &to_query(pairs), None, signal).await
+        self.read(&self.prepare_read(Read::ListSubJobs(query))?, signal).await
+    }
+}
+
+/// A successful answer's text, redacted, not decoded yet.
+struct Received {
+    status: u16,
+    request_id: Option<String>,
+    body: String,
+    /// The clock correction this call made, if any, for the error of an unreadable body.
+    clock_skew_ms: Option<i64>,
+}
+
+impl Received {
+    /// The answer read into `R`; a body that cannot be read is an `ApiError` (`response.invalid`).
+    fn decode<R: DeserializeOwned>(self) -> Result<Answer<R>, Error> {
+        let Received { status, request_id, body, clock_skew_ms } = self;
+        // Some calls (batch-maint) answer with no body at all.
+        let text = if body.trim().is_empty() { "{}" } else { body.as_str() };
+        let message = match json::from_str::<R>(text) {
+            Ok(value) => return Ok(Answer { value, request_id }),
+            Err(json::CodecError::TooDeep) => "the service answered with a body nested too deep to read",
+            Err(_) => "the service answered with a body this client cannot read",
+        };
+        let mut error = ApiError::unreadable(status, "response.invalid", message, request_id, &body);
+        error.clock_skew_ms = clock_skew_ms;
+        Err(Error::Api(Box::new(error)))
     }
 }
 

@@ -226,6 +226,8 @@ fn parse_retry(value: Option<&Value>, issues: &mut Vec<Issue>) -> RetryPolicy {
         None | Some(Value::Null) => default,
         Some(Value::Number(n)) if n.fract() == 0.0 && (low..=high).contains(n) => *n as u32,
         Some(_) => {
+            // The bounds are whole numbers: formatted as integers, so no float formatting code.
+            let (low, high) = (low as u32, high as u32);
             issues.push(Issue::new(format!("/retry/{key}"), code, format!("{key} must be a whole number from {low} to {high}")));
             default
         }

@@ -6,19 +6,18 @@
 
 use crate::error::{ApiError, Error};
 use crate::js_value::field;
-use crate::transport::{is_read_header, HttpRequest, HttpResponse, Method, Transport};
-use gloo_net::http::{Method as GlooMethod, RequestBuilder};
+use crate::transport::{is_read_header, HttpRequest, HttpResponse, Transport};
 use js_sys::Function;
 use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal, RequestRedirect};
+use web_sys::{AbortController, AbortSignal, Headers, RequestInit, RequestRedirect};
 
 #[wasm_bindgen]
 extern "C" {
-    // Bound as globals, like gloo does, so the same code runs where there is no `window`.
+    // Bound as globals, so the same code runs where there is no `window`.
     #[wasm_bindgen(js_name = fetch)]
     fn fetch_with_request(request: &web_sys::Request) -> js_sys::Promise;
     #[wasm_bindgen(js_name = setTimeout)]
@@ -47,17 +46,6 @@ impl Drop for Deadline {
         if let Some((signal, listener)) = &self.caller {
             let _ = signal.remove_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
         }
-    }
-}
-
-/// Every method the client sends, spelled out: nothing falls back to another one.
-fn gloo_method(method: Method) -> GlooMethod {
-    match method {
-        Method::Get => GlooMethod::GET,
-        Method::Post => GlooMethod::POST,
-        Method::Put => GlooMethod::PUT,
-        Method::Patch => GlooMethod::PATCH,
-        Method::Delete => GlooMethod::DELETE,
     }
 }
 
@@ -142,19 +130,21 @@ impl Transport for FetchTransport {
         });
         let _deadline = Deadline { timer, _on_timeout: on_timeout, caller };
 
-        let mut builder = RequestBuilder::new(&request.url)
-            .method(gloo_method(request.method))
-            .abort_signal(Some(&controller.signal()))
-            .redirect(RequestRedirect::Manual);
+        // The request built directly (gloo-net's builder added only code): every method
+        // spelled out by `Method`, a header the host refuses is an error, not a throw.
+        let init = RequestInit::new();
+        init.set_method(request.method.as_str());
+        init.set_signal(Some(&controller.signal()));
+        init.set_redirect(RequestRedirect::Manual);
+        let headers = Headers::new().map_err(not_built)?;
         for (name, value) in &request.headers {
-            builder = builder.header(name, value);
+            headers.set(name, value).map_err(not_built)?;
         }
-        let built = match request.body {
-            Some(body) => builder.body(body),
-            None => builder.build(),
+        init.set_headers(&headers);
+        if let Some(body) = &request.body {
+            init.set_body(&JsValue::from_str(body));
         }
-        .map_err(|_| Error::Network { message: "the request could not be built".into(), sent: false })?;
-        let raw: web_sys::Request = built.into();
+        let raw = web_sys::Request::new_with_str_and_init(&request.url, &init).map_err(not_built)?;
 
         let answer = JsFuture::from(fetch_with_request(&raw)).await.map_err(|e| Self::failure(e, timed_out.get(), signal, timeout_ms))?;
         let response = answer

@@ -1,7 +1,8 @@
 //! A small JSON value for validating untyped input, and the one JSON codec of the crate.
 //!
-//! On wasm32 the codec goes through the host's `JSON.parse`/`JSON.stringify` and
-//! serde-wasm-bindgen, which costs no code size; natively it is serde_json. Everything else
+//! On wasm32 the codec goes through the host's `JSON.parse`/`JSON.stringify`, read with
+//! `js_value::from_js` and written with serde-wasm-bindgen's serializer, which costs little
+//! code; natively it is serde_json. Everything else
 //! in the crate calls [`to_string`] and [`from_str`] and never knows which one it got.
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -207,7 +208,7 @@ pub fn from_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, CodecEr
         return Err(CodecError::TooDeep);
     }
     let js = js_sys::JSON::parse(text).map_err(|_| CodecError::Decode)?;
-    serde_wasm_bindgen::from_value(js).map_err(|_| CodecError::Decode)
+    crate::js_value::from_js(js).map_err(|_| CodecError::Decode)
 }
 
 #[cfg(test)]

@@ -21,6 +21,15 @@ pub const IN_FLIGHT_POLL_MS: u32 = 25;
 /// [`NOISE_SHARE`] is noise (the odd 429 of a busy gateway), not a limit being hit.
 const NOISE_MIN_ANSWERS: usize = 20;
 const NOISE_SHARE: f64 = 0.05;
+/// Below 200 answers a second, the latest 200 answers are judged instead, as far back as
+/// [`NOISE_LOOKBACK_MS`]: a second of 10 or 30 answers is too few to tell a 2% share of stray
+/// 429s from a 5% one, so every stray 429 at a low rate cut the rate again, and a client slowed
+/// once never got back up (2% of stray 429s held a 10,000-server rollout at 9 to 40 calls a
+/// second, 2 to 7 in flight, for most of its run). At 100 calls a second with 2% stray 429s,
+/// a window of 100 answers still cut the rate 5 times a minute; 200, twice; a 10% share (a
+/// limit) is still cut at once.
+const NOISE_WINDOW_ANSWERS: usize = 200;
+const NOISE_LOOKBACK_MS: u64 = 10_000;
 /// Throttles closer together than this count as one (a burst of 429s is one signal).
 const DECREASE_EVERY_MS: u64 = 1000;
 /// One more call may be in flight per this period while calls pass.
@@ -63,9 +72,28 @@ pub struct Pacer {
     throttles: u64,
 }
 
+/// The cube root of a positive finite `x` by Newton's method (within an ulp or two of
+/// `f64::cbrt`, which would bring libm's `cbrt` and `fma` into the wasm); `x` itself
+/// otherwise.
+fn cube_root(x: f64) -> f64 {
+    if !(x.is_finite() && x > 0.0) {
+        return x;
+    }
+    if x < f64::MIN_POSITIVE {
+        // Subnormal: scaled by 2^300 (exact), whose cube root is 2^100.
+        return cube_root(x * 2f64.powi(300)) / 2f64.powi(100);
+    }
+    // A first guess within a few percent: the exponent divided by three, in the bits.
+    let mut y = f64::from_bits(x.to_bits() / 3 + 0x2A9F_7893_782D_A1CE);
+    for _ in 0..6 {
+        y = (2.0 * y + x / (y * y)) / 3.0;
+    }
+    y
+}
+
 /// The cubic curve through `0.7 * w_max` at the throttle and `w_max` after `K` seconds.
 fn cubic_rate(w_max: f64, seconds_since_throttle: f64) -> f64 {
-    let k = (w_max * (1.0 - DECREASE_FACTOR) / CUBIC_SCALE).cbrt();
+    let k = cube_root(w_max * (1.0 - DECREASE_FACTOR) / CUBIC_SCALE);
     CUBIC_SCALE * (seconds_since_throttle - k).powi(3) + w_max
 }
 
@@ -125,7 +153,12 @@ impl Pacer {
             self.rate = Some(capped);
         }
         self.answers.push_back((now_ms, outcome == Outcome::Throttled));
-        while self.answers.front().is_some_and(|&(t, _)| t + 1000 <= now_ms) {
+        // The last second's answers, or the latest NOISE_WINDOW_ANSWERS when that is fewer.
+        while self
+            .answers
+            .front()
+            .is_some_and(|&(t, _)| t + NOISE_LOOKBACK_MS <= now_ms || (t + 1000 <= now_ms && self.answers.len() > NOISE_WINDOW_ANSWERS))
+        {
             self.answers.pop_front();
         }
         match outcome {
@@ -217,16 +250,32 @@ pub fn announced_limit<'a>(headers: impl IntoIterator<Item = (&'a str, &'a str)>
         .reduce(f64::min)
 }
 
+/// A plain decimal number (`10`, `0.5`, `+2.`): what APIG writes in its limits. Read by hand,
+/// as the whole and the fraction's digits, so the wasm carries no float parser; up to 15
+/// digits each side are kept, which is far finer than pacing needs.
+pub(crate) fn decimal(text: &str) -> Option<f64> {
+    let text = text.strip_prefix('+').unwrap_or(text);
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    if whole.len() + fraction.len() == 0 || !digits(whole) || !digits(fraction) {
+        return None;
+    }
+    let whole = whole.bytes().fold(0.0, |n, b| n * 10.0 + f64::from(b - b'0'));
+    let kept = &fraction[..fraction.len().min(15)];
+    let fraction = kept.bytes().fold(0.0, |n, b| n * 10.0 + f64::from(b - b'0')) / 10f64.powi(kept.len() as i32);
+    Some(whole + fraction).filter(|n| n.is_finite())
+}
+
 fn per_second(value: &str) -> Option<f64> {
     let mut limit = None;
     let mut window_s = 1.0;
     for part in value.split(',') {
         let (key, v) = part.split_once(':')?;
         match key.trim().to_ascii_lowercase().as_str() {
-            "limit" => limit = v.trim().parse::<f64>().ok().filter(|l| l.is_finite() && *l > 0.0),
+            "limit" => limit = decimal(v.trim()).filter(|l| *l > 0.0),
             "time" => {
                 let mut words = v.split_whitespace();
-                let count: f64 = words.next()?.parse().ok().filter(|c: &f64| c.is_finite() && *c > 0.0)?;
+                let count: f64 = words.next().and_then(decimal).filter(|c| *c > 0.0)?;
                 let unit = match words.next().unwrap_or("second").trim_end_matches('s').to_ascii_lowercase().as_str() {
                     "second" => 1.0,
                     "minute" => 60.0,
@@ -332,6 +381,59 @@ mod tests {
     }
 
     #[test]
+    fn stray_429s_at_a_lower_rate_are_judged_over_the_latest_200_answers() {
+        let mut p = Pacer::default();
+        // 10 answers a second for 3 s: never 20 within one second.
+        for i in 0..30 {
+            p.admit(i * 100).unwrap();
+            p.finish(i * 100 + 5, Outcome::Passed, None);
+        }
+        p.admit(3000).unwrap();
+        p.finish(3001, Outcome::Throttled, None);
+        assert_eq!((p.rate(), p.throttles()), (None, 1), "1 of the latest 31 answers");
+        // A second one: 2 of 32, over 5%, a limit.
+        p.admit(3100).unwrap();
+        p.finish(3101, Outcome::Throttled, None);
+        assert!(p.rate().is_some());
+
+        // 30 answers a second for 4 s: two 429s within one second are 2 of the latest 122.
+        let mut p = Pacer::default();
+        for i in 0..120 {
+            p.admit(i * 33).unwrap();
+            p.finish(i * 33 + 5, Outcome::Passed, None);
+        }
+        for at in [4000, 4010] {
+            p.admit(at).unwrap();
+            p.finish(at + 1, Outcome::Throttled, None);
+        }
+        assert_eq!((p.rate(), p.throttles()), (None, 2));
+
+        // 100 answers a second for 3 s, then six 429s within 50 ms: 6 of the last second's 106
+        // answers would be a limit; of the latest 206 they are noise (2% stray 429s met 6 in
+        // 100 answers often enough to slow the client 5 times a minute).
+        let mut p = Pacer::default();
+        for i in 0..300 {
+            p.admit(i * 10).unwrap();
+            p.finish(i * 10 + 5, Outcome::Passed, None);
+        }
+        for at in (3000..3060).step_by(10) {
+            p.admit(at).unwrap();
+            p.finish(at + 1, Outcome::Throttled, None);
+        }
+        assert_eq!((p.rate(), p.throttles()), (None, 6));
+
+        // Answers older than the lookback do not count: after a pause, a 429 is judged alone.
+        let mut q = Pacer::default();
+        for i in 0..30 {
+            q.admit(i * 100).unwrap();
+            q.finish(i * 100 + 5, Outcome::Passed, None);
+        }
+        q.admit(20_000).unwrap();
+        q.finish(20_001, Outcome::Throttled, None);
+        assert!(q.rate().is_some());
+    }
+
+    #[test]
     fn concurrency_drops_on_throttle_and_callers_wait_for_a_slot() {
         let mut p = Pacer::default();
         for _ in 0..16 {
@@ -363,6 +465,15 @@ mod tests {
     }
 
     #[test]
+    fn cube_root_matches_the_library() {
+        for x in [5e-324, 1e-310, 1e-300, 1e-9, 0.75, 1.0, 7.5, 8.0, 27.0, 1234.5, 1e12, 1e300, f64::MAX] {
+            let (ours, std) = (cube_root(x), x.cbrt());
+            assert!((ours - std).abs() <= std * 4.0 * f64::EPSILON, "{x}: {ours} vs {std}");
+        }
+        assert_eq!(cube_root(0.0), 0.0);
+    }
+
+    #[test]
     fn reads_apig_rate_limit_headers() {
         let headers = [
             ("X-Apig-RateLimit-api", "remain:9,limit:10,time:1 minute"),
@@ -372,6 +483,11 @@ mod tests {
         assert_eq!(announced_limit(headers.iter().map(|(n, v)| (*n, *v))), Some(10.0 / 60.0));
         assert_eq!(announced_limit([("x-apig-ratelimit-api", "limit:40,time:2 seconds")]), Some(20.0));
         assert_eq!(announced_limit([("x-apig-ratelimit-api", "garbage")]), None);
+        assert_eq!(announced_limit([("x-apig-ratelimit-api", "limit:2.5,time:0.5 second")]), Some(5.0));
+        assert_eq!(announced_limit([("x-apig-ratelimit-api", "limit:+7.,time:1 second")]), Some(7.0));
+        for bad in ["", ".", "-1", "1e3", "inf", "NaN", "1.2.3", "0x10"] {
+            assert_eq!(announced_limit([("x-apig-ratelimit-api", format!("limit:10,time:{bad} second").as_str())]), None, "{bad}");
+        }
         assert_eq!(announced_limit([("x-apig-ratelimit-api", "limit:0,time:1 second")]), None);
         assert_eq!(announced_limit([("x-other", "limit:5")]), None);
     }

@@ -31,9 +31,15 @@ impl UrlParts {
         format!("{}://{}", self.scheme, self.authority())
     }
 
+    /// `localhost`, `127.0.0.0/8` or `[::1]`. Both parsers (the `url` crate and the host's
+    /// `URL`) normalize IP hosts (`127.1` is `127.0.0.1`, `[0::1]` is `[::1]`), so the
+    /// normalized spellings are all there is to check, without an IP address parser.
     pub fn is_loopback_host(&self) -> bool {
-        let bare = self.host.trim_start_matches('[').trim_end_matches(']');
-        self.host.eq_ignore_ascii_case("localhost") || bare.parse::<std::net::IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+        let ipv4_loopback = || {
+            let octets: Vec<&str> = self.host.split('.').collect();
+            octets.len() == 4 && octets[0] == "127" && octets.iter().all(|o| o.parse::<u8>().is_ok())
+        };
+        self.host.eq_ignore_ascii_case("localhost") || self.host == "[::1]" || ipv4_loopback()
     }
 }
 
@@ -82,6 +88,12 @@ mod tests {
         assert!(parse("http://u:p@[::1]:1/?q#f").map(|u| u.has_query && u.has_fragment && u.has_userinfo && u.is_loopback_host()).unwrap());
         assert!(parse("http://127.0.0.2").unwrap().is_loopback_host());
         assert!(!parse("http://10.0.0.1").unwrap().is_loopback_host());
+        // Spellings the parser normalizes first.
+        assert!(parse("http://127.1:8080").unwrap().is_loopback_host());
+        assert!(parse("http://[0:0::1]").unwrap().is_loopback_host());
+        assert!(parse("http://0x7f000001").unwrap().is_loopback_host());
+        assert!(!parse("http://[::2]").unwrap().is_loopback_host());
+        assert!(!parse("http://127.0.0.1.example.com").unwrap().is_loopback_host());
         assert!(parse("not a url").is_none());
     }
 }

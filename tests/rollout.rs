@@ -384,6 +384,32 @@ fn run(service: &Service, plan: &Plan) -> (Report, Vec<Event>) {
     (report, events.into_inner())
 }
 
+#[test]
+fn later_waves_see_their_jobs_end_within_a_quarter_poll_interval() {
+    // Jobs take 5 s, polls come every 2 s: the first job is seen done at 6 s (polls at 2, 4
+    // and 6 s). It was last seen running at 4 s, so later jobs are polled every 500 ms from
+    // 4 s on, and seen done at 5 s: a wave no longer waits out most of an interval.
+    let service = Service::with_servers(&[("g1", 3, 0)]);
+    let plan = plan_for(&service, r#"{"maxUnavailable":1}"#);
+    assert_eq!(plan.waves.len(), 3);
+    let seen: RefCell<Vec<(u64, u64)>> = RefCell::new(Vec::new());
+    let on_event = |e: &Event| {
+        match e {
+            Event::BatchSubmitted { .. } => seen.borrow_mut().push((service.now.get(), 0)),
+            Event::ServerDone { .. } => seen.borrow_mut().last_mut().unwrap().1 = service.now.get(),
+            _ => {}
+        }
+        Ok(())
+    };
+    let options = RunOptions { poll_interval_ms: 2000, ..fast() };
+    let client = client(&service);
+    let report = block_on(run_rollout(&client, &plan, options, Some(&()), Hooks { on_event: &on_event, on_report: &|_| Ok(()) }));
+    assert_eq!(report.counts.succeeded, 3);
+    assert_applied_once(&service);
+    let waits: Vec<u64> = seen.borrow().iter().map(|(accepted, done)| done - accepted).collect();
+    assert_eq!(waits, [6000, 5000, 5000]);
+}
+
 fn outcomes(report: &Report) -> BTreeMap<&'static str, usize> {
     let mut map = BTreeMap::new();
     for s in &report.servers {

@@ -2,7 +2,7 @@
 //! gateway listens on loopback by default), and nothing here is slowed or faulted.
 
 use crate::error::{codes, ApiError};
-use crate::sim::commands::{ServerSeed, SettingsChange};
+use crate::sim::commands::{ServerSeed, SettingsChange, TsviJobTiming};
 use crate::sim::faults::FaultConfig;
 use crate::sim::state::Settings;
 use crate::sim::Simulator;
@@ -52,7 +52,7 @@ async fn index() -> Json<Value> {
             "GET|POST /_sim/clock": "{advance_ms, offset_ms, paused}",
             "POST /_sim/reset": "{seed, servers, groups, job_ms, sub_job_failure_rate, session_step_ms}, all optional",
             "POST /_sim/servers": "{id, name, machine_name, description, server_group_id, session_count, maintain_status, vm_status, ip_addr, fail_updates} or a list of them",
-            "GET|POST /_sim/settings": "{job_ms, sub_job_failure_rate, session_step_ms, latency_ms, rate_limit}",
+            "GET|POST /_sim/settings": "{job_ms, sub_job_failure_rate, session_step_ms, latency_ms, rate_limit}; the answer also has longest_job_ms",
         }
     }))
 }
@@ -178,6 +178,7 @@ fn settings_view(sim: &Simulator) -> Value {
     let world = sim.world();
     json!({
         "job_ms": world.settings.job_ms,
+        "longest_job_ms": TsviJobTiming::new(world.settings.job_ms).longest_ms(),
         "sub_job_failure_rate": world.settings.sub_job_failure_rate,
         "session_step_ms": world.settings.session_step_ms,
         "latency_ms": sim.base_latency_ms(),

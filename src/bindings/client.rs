@@ -2,12 +2,13 @@
 //! [`Client`], and converts the answer back. The async methods share [`JsClient::spawn`].
 
 use super::convert::*;
-use crate::client::{Client, DEFAULT_PAGE_CONCURRENCY, MAX_PAGE_CONCURRENCY};
+use crate::client::{Client, Read, DEFAULT_PAGE_CONCURRENCY, MAX_PAGE_CONCURRENCY};
 use crate::config::{parse_client_config, ClientConfig};
 use crate::error::Error;
 use crate::fetch::FetchTransport;
 use crate::json::Value;
 use js_sys::{Function, Promise};
+use std::future::Future;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -25,12 +26,20 @@ pub struct JsClient {
 /// One call's work. Boxed so that the promise machinery is compiled once, not per method.
 type Call = std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, Error>>>>;
 
+/// The Promise of a call's work. Not generic (nor inside a generic function, whose async
+/// blocks would be compiled once per method): the promise machinery exists once.
+fn promise_of(work: Call) -> Promise {
+    future_to_promise(async move { work.await.map_err(js_error) })
+}
+
 /// The core client every method hands its work to.
 pub(super) type Core = Rc<Client<FetchTransport>>;
 
-/// An answer the service sent, handed to JS as the host parsed it.
-fn raw<E>(answer: Result<crate::client::Answer<Raw>, E>) -> Result<JsValue, E> {
-    answer.map(|answer| answer.value.0)
+/// One of the six reads: its input checked now (a problem rejects, nothing is sent), then
+/// sent by one future type for all of them, the answer handed to JS as the host parsed it.
+fn read_raw(client: Core, read: Read<'_>, signal: Option<AbortSignal>) -> Result<impl Future<Output = Result<JsValue, Error>>, JsValue> {
+    let request = client.prepare_read(read).map_err(js_error)?;
+    Ok(async move { client.read::<Raw>(&request, signal.as_ref()).await.map(|answer| answer.value.0) })
 }
 
 #[wasm_bindgen(js_class = Client)]
@@ -43,10 +52,7 @@ impl JsClient {
         F: std::future::Future<Output = Result<JsValue, Error>> + 'static,
     {
         match prepare(self.inner.clone()) {
-            Ok(work) => {
-                let work: Call = Box::pin(work);
-                future_to_promise(async move { work.await.map_err(js_error) })
-            }
+            Ok(work) => promise_of(Box::pin(work)),
             Err(error) => Promise::reject(&error),
         }
     }
@@ -130,7 +136,7 @@ impl JsClient {
     pub fn list_servers(&self, query: Option<ListServersQueryArg>, options: Option<CallOptionsArg>) -> Promise {
         self.spawn_call(arg(options), |client, signal, _| {
             let query = optional_value(arg(query), "")?;
-            Ok(async move { raw(client.list_servers::<Raw>(query.as_ref(), signal.as_ref()).await) })
+            read_raw(client, Read::ListServers(query.as_ref()), signal)
         })
     }
 
@@ -169,10 +175,7 @@ impl JsClient {
     /// `GET .../app-servers/{id}`.
     #[wasm_bindgen(js_name = showServer, unchecked_return_type = "Promise<AppServer>")]
     pub fn show_server(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue, options: Option<CallOptionsArg>) -> Promise {
-        self.spawn_call(arg(options), |client, signal, _| {
-            let id = id_text(&id, "/id")?;
-            Ok(async move { raw(client.show_server::<Raw>(&id, signal.as_ref()).await) })
-        })
+        self.spawn_call(arg(options), |client, signal, _| read_raw(client, Read::ShowServer(&id_text(&id, "/id")?), signal))
     }
 
     /// One page of `GET .../app-server-groups` (without `ip_virtual`; see showServerGroup).
@@ -180,7 +183,7 @@ impl JsClient {
     pub fn list_server_groups(&self, query: Option<ListServerGroupsQueryArg>, options: Option<CallOptionsArg>) -> Promise {
         self.spawn_call(arg(options), |client, signal, _| {
             let query = optional_value(arg(query), "")?;
-            Ok(async move { raw(client.list_server_groups::<Raw>(query.as_ref(), signal.as_ref()).await) })
+            read_raw(client, Read::ListServerGroups(query.as_ref()), signal)
         })
     }
 
@@ -191,19 +194,13 @@ impl JsClient {
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         options: Option<CallOptionsArg>,
     ) -> Promise {
-        self.spawn_call(arg(options), |client, signal, _| {
-            let id = id_text(&id, "/id")?;
-            Ok(async move { raw(client.show_server_group::<Raw>(&id, signal.as_ref()).await) })
-        })
+        self.spawn_call(arg(options), |client, signal, _| read_raw(client, Read::ShowServerGroup(&id_text(&id, "/id")?), signal))
     }
 
     /// `GET /v2/{project_id}/job/{job_id}`: the job and its sub-jobs.
     #[wasm_bindgen(js_name = showJob, unchecked_return_type = "Promise<JobDetail>")]
     pub fn show_job(&self, #[wasm_bindgen(unchecked_param_type = "string")] job_id: JsValue, options: Option<CallOptionsArg>) -> Promise {
-        self.spawn_call(arg(options), |client, signal, _| {
-            let job_id = id_text(&job_id, "/jobId")?;
-            Ok(async move { raw(client.show_job::<Raw>(&job_id, signal.as_ref()).await) })
-        })
+        self.spawn_call(arg(options), |client, signal, _| read_raw(client, Read::ShowJob(&id_text(&job_id, "/jobId")?), signal))
     }
 
     /// `GET .../app-server-sub-jobs`; `job_type` defaults to `UPDATE_SERVER_TSVI`.
@@ -211,7 +208,7 @@ impl JsClient {
     pub fn list_sub_jobs(&self, query: Option<ListSubJobsQueryArg>, options: Option<CallOptionsArg>) -> Promise {
         self.spawn_call(arg(options), |client, signal, _| {
             let query = optional_value(arg(query), "")?;
-            Ok(async move { raw(client.list_sub_jobs::<Raw>(query.as_ref(), signal.as_ref()).await) })
+            read_raw(client, Read::ListSubJobs(query.as_ref()), signal)
         })
     }
 }

@@ -1,9 +1,9 @@
 //! Every conversion between JS values and Rust ones, in one place: the catching readers of a
-//! caller's input ([`InputReader`] into a [`Value`], [`SafeReader`] into a typed value), the
+//! caller's input ([`InputReader`] into a [`Value`], `js_value::from_js` into a typed value), the
 //! readers of options, and what goes back to JS (values, answers and errors).
 
 use crate::error::Error;
-use crate::js_value::{field, serializer};
+use crate::js_value::{checked_is_array, checked_is_view, checked_keys, field, from_js, serializer, MAX_INPUT_DEPTH, MAX_INPUT_VALUES};
 use crate::json::Value;
 use crate::model::ServerRecord;
 use crate::sign::QueryValue;
@@ -20,7 +20,7 @@ pub(super) struct Raw(pub(super) JsValue);
 
 impl<'de> Deserialize<'de> for Raw {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        serde_wasm_bindgen::preserve::deserialize(deserializer).map(Raw)
+        crate::js_value::js_value(deserializer).map(Raw)
     }
 }
 
@@ -75,9 +75,16 @@ pub(super) fn set(target: &JsValue, key: &str, value: impl Into<JsValue>) {
     let _ = Reflect::set(target, &JsValue::from_str(key), &value.into());
 }
 
-/// An `Error` with `name`, `code` and the fields of its kind.
+// The exported error classes (`instanceof ApiError`), one JS file shared by every build.
+#[wasm_bindgen(module = "/src/bindings/errors.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = newError)]
+    fn new_error(name: &str, message: &str) -> js_sys::Error;
+}
+
+/// An error of the class named after its kind, with `name`, `code` and the fields of its kind.
 pub(super) fn js_error(error: Error) -> JsValue {
-    let js = js_sys::Error::new(&error.to_string());
+    let js = new_error(error.name(), &error.to_string());
     js.set_name(error.name());
     let value: JsValue = js.into();
     set(&value, "code", error.code());
@@ -123,14 +130,8 @@ pub(super) fn invalid(path: &str, code: &'static str, message: &str) -> JsValue 
 // inputs are read from a plain copy of it.
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
-    fn checked_is_array(value: &JsValue) -> Result<bool, JsValue>;
-    #[wasm_bindgen(catch, js_namespace = Object, js_name = keys)]
-    fn checked_keys(value: &JsValue) -> Result<js_sys::Array, JsValue>;
     #[wasm_bindgen(catch, js_namespace = Object, js_name = getOwnPropertyNames)]
     fn checked_own_names(value: &JsValue) -> Result<js_sys::Array, JsValue>;
-    #[wasm_bindgen(catch, js_namespace = ArrayBuffer, js_name = isView)]
-    fn checked_is_view(value: &JsValue) -> Result<bool, JsValue>;
     /// A fresh `Uint8Array` copied from a real typed array through its internal slots, so
     /// no getter of the caller's object runs.
     #[wasm_bindgen(js_name = Uint8Array)]
@@ -138,11 +139,6 @@ extern "C" {
     #[wasm_bindgen(catch, constructor, js_class = "Uint8Array")]
     fn copy_of(source: &JsValue) -> Result<ByteCopy, JsValue>;
 }
-
-/// How deep input data may nest: the same bound as JSON read from the service.
-pub(crate) const MAX_INPUT_DEPTH: usize = crate::json::MAX_DEPTH;
-/// How many values one input may hold (a listing of 100,000 servers holds about 3 million).
-pub(crate) const MAX_INPUT_VALUES: usize = 10_000_000;
 
 /// Copies a caller's value into a [`Value`], refusing what JSON cannot hold and what throws.
 struct InputReader {
@@ -248,228 +244,7 @@ pub(super) fn read_typed<T: serde::de::DeserializeOwned>(
     code: &'static str,
     message: &str,
 ) -> Result<T, JsValue> {
-    let budget = std::cell::Cell::new(MAX_INPUT_VALUES);
-    T::deserialize(SafeReader { value, depth: 0, budget: &budget }).map_err(|_| invalid(path, code, message))
-}
-
-/// Why a typed read failed. It carries nothing: the caller gets one coded issue, and no
-/// formatting code is pulled into the wasm.
-#[derive(Debug)]
-struct Refused;
-
-impl std::fmt::Display for Refused {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("refused")
-    }
-}
-
-impl std::error::Error for Refused {}
-
-impl serde::de::Error for Refused {
-    fn custom<T: std::fmt::Display>(_: T) -> Self {
-        Refused
-    }
-}
-
-/// A serde `Deserializer` over a caller's JS value that reads only through catching imports.
-struct SafeReader<'a> {
-    value: JsValue,
-    depth: usize,
-    /// Values still allowed, shared by the whole read.
-    budget: &'a std::cell::Cell<usize>,
-}
-
-/// What a JS object is to a reader: an array with its length, or a plain object.
-enum Shape {
-    Array(u32),
-    Object,
-}
-
-impl<'a> SafeReader<'a> {
-    fn child(&self, value: JsValue) -> SafeReader<'a> {
-        SafeReader { value, depth: self.depth + 1, budget: self.budget }
-    }
-
-    fn spend(&self) -> Result<(), Refused> {
-        let left = self.budget.get().checked_sub(1).ok_or(Refused)?;
-        self.budget.set(left);
-        Ok(())
-    }
-
-    /// The shape of an object, refusing what [`InputReader`] refuses.
-    fn shape(&self) -> Result<Shape, Refused> {
-        let value = &self.value;
-        if !value.is_object() || self.depth >= MAX_INPUT_DEPTH {
-            return Err(Refused);
-        }
-        if checked_is_array(value).map_err(|_| Refused)? {
-            let length = Reflect::get(value, &JsValue::from_str("length")).map_err(|_| Refused)?;
-            return match length.as_f64() {
-                Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= self.budget.get() as f64 => Ok(Shape::Array(n as u32)),
-                _ => Err(Refused),
-            };
-        }
-        let iterable = Reflect::has(value, &js_sys::Symbol::iterator()).map_err(|_| Refused)?;
-        if iterable || value.is_instance_of::<js_sys::ArrayBuffer>() || checked_is_view(value).unwrap_or(true) {
-            return Err(Refused);
-        }
-        Ok(Shape::Object)
-    }
-
-    fn object_keys(&self) -> Result<KeyedReader<'_, 'a>, Refused> {
-        let keys = checked_keys(&self.value).map_err(|_| Refused)?;
-        Ok(KeyedReader { object: self, keys, index: 0, pending: None })
-    }
-}
-
-impl<'de> Deserializer<'de> for SafeReader<'_> {
-    type Error = Refused;
-
-    fn deserialize_any<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
-        self.spend()?;
-        let value = &self.value;
-        if value.is_undefined() || value.is_null() {
-            return visitor.visit_unit();
-        }
-        if let Some(b) = value.as_bool() {
-            return visitor.visit_bool(b);
-        }
-        if let Some(n) = value.as_f64() {
-            // As serde-wasm-bindgen reads numbers: whole ones within 2^53 are integers.
-            return if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0 { visitor.visit_i64(n as i64) } else { visitor.visit_f64(n) };
-        }
-        if let Some(s) = value.as_string() {
-            return visitor.visit_string(s);
-        }
-        match self.shape()? {
-            Shape::Array(length) => visitor.visit_seq(ItemReader { array: &self, index: 0, length }),
-            Shape::Object => visitor.visit_map(self.object_keys()?),
-        }
-    }
-
-    fn deserialize_option<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
-        if self.value.is_undefined() || self.value.is_null() {
-            self.spend()?;
-            visitor.visit_none()
-        } else {
-            visitor.visit_some(self)
-        }
-    }
-
-    fn deserialize_struct<V: serde::de::Visitor<'de>>(
-        self,
-        _name: &'static str,
-        fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Refused> {
-        self.spend()?;
-        match self.shape()? {
-            Shape::Object => visitor.visit_map(FieldReader { object: &self, fields: fields.iter(), pending: None }),
-            Shape::Array(_) => Err(Refused),
-        }
-    }
-
-    fn deserialize_newtype_struct<V: serde::de::Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, Refused> {
-        visitor.visit_newtype_struct(self)
-    }
-
-    fn deserialize_enum<V: serde::de::Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Refused> {
-        use serde::de::IntoDeserializer;
-        self.spend()?;
-        if let Some(s) = self.value.as_string() {
-            return visitor.visit_enum(s.into_deserializer());
-        }
-        match self.shape()? {
-            Shape::Object => visitor.visit_enum(serde::de::value::MapAccessDeserializer::new(self.object_keys()?)),
-            Shape::Array(_) => Err(Refused),
-        }
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit unit_struct seq tuple
-        tuple_struct map identifier ignored_any
-    }
-}
-
-/// The items of an array, each read with `Reflect.get`.
-struct ItemReader<'r, 'a> {
-    array: &'r SafeReader<'a>,
-    index: u32,
-    length: u32,
-}
-
-impl<'de> serde::de::SeqAccess<'de> for ItemReader<'_, '_> {
-    type Error = Refused;
-
-    fn next_element_seed<S: serde::de::DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>, Refused> {
-        if self.index == self.length {
-            return Ok(None);
-        }
-        let item = Reflect::get_u32(&self.array.value, self.index).map_err(|_| Refused)?;
-        self.index += 1;
-        seed.deserialize(self.array.child(item)).map(Some)
-    }
-}
-
-/// Every own enumerable key of an object, for maps and enums.
-struct KeyedReader<'r, 'a> {
-    object: &'r SafeReader<'a>,
-    keys: js_sys::Array,
-    index: u32,
-    pending: Option<JsValue>,
-}
-
-impl<'de> serde::de::MapAccess<'de> for KeyedReader<'_, '_> {
-    type Error = Refused;
-
-    fn next_key_seed<K: serde::de::DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Refused> {
-        use serde::de::IntoDeserializer;
-        if self.index >= self.keys.length() {
-            return Ok(None);
-        }
-        let key = self.keys.get(self.index);
-        self.index += 1;
-        self.pending = Some(Reflect::get(&self.object.value, &key).map_err(|_| Refused)?);
-        seed.deserialize(key.as_string().unwrap_or_default().into_deserializer()).map(Some)
-    }
-
-    fn next_value_seed<S: serde::de::DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, Refused> {
-        let value = self.pending.take().ok_or(Refused)?;
-        seed.deserialize(self.object.child(value))
-    }
-}
-
-/// Only the fields a struct has; a field that is `undefined` counts as missing.
-struct FieldReader<'r, 'a> {
-    object: &'r SafeReader<'a>,
-    fields: std::slice::Iter<'static, &'static str>,
-    pending: Option<JsValue>,
-}
-
-impl<'de> serde::de::MapAccess<'de> for FieldReader<'_, '_> {
-    type Error = Refused;
-
-    fn next_key_seed<K: serde::de::DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Refused> {
-        use serde::de::IntoDeserializer;
-        for field in self.fields.by_ref() {
-            let value = Reflect::get(&self.object.value, &JsValue::from_str(field)).map_err(|_| Refused)?;
-            if !value.is_undefined() {
-                self.pending = Some(value);
-                return seed.deserialize((*field).into_deserializer()).map(Some);
-            }
-        }
-        Ok(None)
-    }
-
-    fn next_value_seed<S: serde::de::DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, Refused> {
-        let value = self.pending.take().ok_or(Refused)?;
-        seed.deserialize(self.object.child(value))
-    }
+    from_js(value).map_err(|_| invalid(path, code, message))
 }
 
 /// A property of a caller's object (see [`field`]); a getter or proxy trap that throws is a

@@ -26,8 +26,14 @@ export interface PlannedOptions {
   batch_size: number; concurrency: number; max_unavailable: Limit; include_busy: boolean; include_maintained: boolean;
   drain: boolean; drain_timeout_ms: number; halt_after_failures?: Limit; enable?: boolean;
 }
-/** Why planRollout left a server out. */
-export type SkipReason = "duplicate" | "job_running" | "maintenance" | "state" | "busy" | "not_found" | "halted" | "changed";
+/** Why planRollout (or the run: `halted`, `aborted`, `changed`) left a server out. */
+export type SkipReason = "duplicate" | "job_running" | "maintenance" | "state" | "busy" | "not_found" | "halted" | "aborted" | "changed";
+/** Why a server `failed`. */
+export type FailReason = "sub_job_failed" | "refused" | "retries_exhausted";
+/** Why nothing proves whether a server was updated (`unknown`). */
+export type UnknownReason = "ambiguous" | "unreadable" | "no_sub_job" | "job_timeout";
+/** A report entry's reason (a report saved by another version may hold a word not listed here). */
+export type Reason = SkipReason | FailReason | UnknownReason;
 /** Why a server cannot be updated now (see blockReason): the planner's own rule. */
 export interface BlockReason { reason: SkipReason; detail: string }
 /** What the planner read of a server (unknown status words are kept as they came). */
@@ -51,7 +57,7 @@ export type RunStatus = "running" | "completed" | "halted" | "aborted";
 export interface ServerReport {
   id: string; name?: string; server_group_id?: string; outcome: Outcome;
   /** A skip reason, or why it failed or is unknown (a stable word). */
-  reason?: string;
+  reason?: Reason;
   detail?: string;
   wave?: number; job_id?: string; sub_job_status?: string; error_code?: string; error_msg?: string;
   request_id?: string; attempts: number; submitted_at?: number; finished_at?: number;
@@ -93,7 +99,7 @@ export type RolloutEvent =
       status?: number; error_code: string; message: string; request_id?: string;
     }
   | { type: "server_progress"; server_id: string; job_id: string; status: string }
-  | { type: "server_done"; server_id: string; outcome: Outcome; reason?: string }
+  | { type: "server_done"; server_id: string; outcome: Outcome; reason?: Reason }
   | { type: "wave_done"; wave: number; succeeded: number; failed: number; unknown: number }
   | { type: "halted"; reason: string }
   | { type: "aborted" }

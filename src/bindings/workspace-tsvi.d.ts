@@ -23,6 +23,54 @@ export interface ClientConfig {
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 /** The `code` of every error this module throws (see the README's error table). */
 export type ErrorCode = "validation" | "auth" | "service" | "timeout" | "network" | "aborted";
+/**
+ * The errors every export throws, one class per kind (`instanceof ApiError`), each a real `Error`
+ * with a stable `code`. Only the module creates them.
+ */
+export declare class ValidationError extends Error {
+  protected constructor();
+  readonly name: "ValidationError";
+  readonly code: "validation";
+  /** Every problem at once. */
+  readonly errors: Issue[];
+}
+export declare class ApiError extends Error {
+  protected constructor();
+  readonly name: "ApiError";
+  /** `auth` for 401 and 403. */
+  readonly code: "auth" | "service";
+  readonly status: number;
+  readonly error_code: string;
+  readonly error_msg: string;
+  /** From `X-Request-Id`. */
+  readonly request_id: string | null;
+  /** The raw body, cut to 2 KB, when it was not JSON or had no error code. */
+  readonly body?: string;
+  readonly retryAfterMs?: number;
+  readonly encoded_authorization_message?: string;
+  /** When the signing clock was corrected for this call and it still failed. */
+  readonly clockSkewMs?: number;
+}
+export declare class TimeoutError extends Error {
+  protected constructor();
+  readonly name: "TimeoutError";
+  readonly code: "timeout";
+  readonly timeoutMs: number;
+}
+export declare class NetworkError extends Error {
+  protected constructor();
+  readonly name: "NetworkError";
+  readonly code: "network";
+  /** `false` only when the runtime proves the request never left. */
+  readonly sent: boolean;
+}
+export declare class AbortError extends Error {
+  protected constructor();
+  readonly name: "AbortError";
+  readonly code: "aborted";
+}
+/** Any error the module throws, told apart by `name` (or `instanceof`). */
+export type TsviError = ValidationError | ApiError | TimeoutError | NetworkError | AbortError;
 /** What the client tells about itself: a read retried, its signing clock corrected, throttling. */
 export type ClientEvent =
   | { type: "retry"; method: HttpMethod; path: string; attempt: number; delay_ms: number; status?: number; code: ErrorCode }
@@ -66,27 +114,30 @@ export interface SignedRequest {
   signature: string;
   canonicalRequest: string;
 }
+/** A server as the API returns it: `id` always, the rest as the service sends it. */
 export interface AppServer {
-  id?: string; name?: string; machine_name?: string; server_group_id?: string; server_group_name?: string;
+  id: string; name?: string; machine_name?: string; server_group_id?: string; server_group_name?: string;
   status?: string; vm_status?: string; task_status?: string; maintain_status?: boolean; session_count?: number;
   job_id?: string; job_type?: string; job_status?: string; job_time?: string;
-  host_address?: { addr?: string; version?: number }[];
+  host_address?: { addr?: string; version?: number; [field: string]: unknown }[];
   [field: string]: unknown;
 }
 export interface ServerGroup {
-  id?: string; name?: string; os_type?: string; app_server_count?: number;
+  id: string; name?: string; os_type?: string; app_server_count?: number;
   /** Only showServerGroup returns it. */
   ip_virtual?: { enable: boolean };
   [field: string]: unknown;
 }
 export interface SubJob {
-  id?: string; job_type?: string; status?: string; error_code?: string; error_message?: string; job_id?: string;
+  id: string; job_type?: string; status?: string; error_code?: string; error_message?: string; job_id?: string;
   begin_time?: string; end_time?: string;
-  job_resource_info?: { resource_id?: string; resource_name?: string };
+  job_resource_info?: { resource_id?: string; resource_name?: string; [field: string]: unknown };
+  [field: string]: unknown;
 }
 export interface JobDetail {
-  id?: string; job_type?: string; status?: string; begin_time?: string; end_time?: string;
+  id: string; job_type?: string; status?: string; begin_time?: string; end_time?: string;
   sub_jobs_total?: number; sub_jobs?: SubJob[];
+  [field: string]: unknown;
 }
 export interface Page<T> { count: number; items: T[] }
 /** listAllServers' answer: `stopped` says why it ended before the pages `count` promised. */

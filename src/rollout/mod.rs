@@ -1,6 +1,7 @@
 //! Safe rollouts of batch-update-tsvi: plans in waves that respect each server group's
 //! `maxUnavailable`, retries that never reboot a server twice, and a report that can resume.
 
+mod join;
 pub mod plan;
 pub mod report;
 pub mod retry;
@@ -37,15 +38,30 @@ use crate::error::Error;
 use crate::transport::Transport;
 use plan::{plan_rollout, GroupState, Plan, RolloutOptions, ServerState};
 
+/// Groups read at once while planning.
+const GROUPS_AT_ONCE: usize = 8;
+
 /// Plans a rollout of `servers`, reading each of their groups with ShowServerGroup: the only
 /// call that returns the `ip_virtual` every server of the group will be set to.
 pub async fn plan_with_groups<T: Transport>(client: &Client<T>, servers: &[ServerState], options: &RolloutOptions) -> Result<Plan, Error> {
     let mut group_ids: Vec<&str> = servers.iter().filter_map(|s| s.server_group_id.as_deref()).collect();
     group_ids.sort_unstable();
     group_ids.dedup();
+    // GROUPS_AT_ONCE lanes, each reading its share one after another: a page planning 8 groups
+    // waited 8 round trips when they were read in turn.
+    let lanes = (0..GROUPS_AT_ONCE.min(group_ids.len())).map(|lane| {
+        let mine: Vec<&str> = group_ids.iter().copied().skip(lane).step_by(GROUPS_AT_ONCE).collect();
+        async move {
+            let mut read = Vec::with_capacity(mine.len());
+            for id in mine {
+                read.push(client.show_server_group::<GroupState>(id, None).await?.value);
+            }
+            Ok::<_, Error>(read)
+        }
+    });
     let mut groups = Vec::with_capacity(group_ids.len());
-    for id in group_ids {
-        groups.push(client.show_server_group::<GroupState>(id, None).await?.value);
+    for lane in join::join_all(lanes).await {
+        groups.extend(lane?);
     }
     Ok(plan_rollout(servers, &groups, options))
 }

@@ -155,7 +155,7 @@ impl Limit {
         let bad = || Issue::new(path, "limit.invalid", "must be a whole number of servers or a percentage such as \"25%\"");
         match value {
             Value::Number(n) if n.fract() == 0.0 && *n >= 1.0 && *n <= 1e6 => Some(Limit::Count(*n as u32)),
-            Value::String(s) => match s.strip_suffix('%').and_then(|p| p.trim().parse::<f64>().ok()) {
+            Value::String(s) => match s.strip_suffix('%').and_then(|p| crate::pacing::decimal(p.trim())) {
                 Some(p) if p > 0.0 && p <= 100.0 => Some(Limit::Percent(p)),
                 _ => {
                     issues.push(bad());
@@ -217,9 +217,10 @@ const OPTION_NAMES: &[&str] = &[
     "enable",
 ];
 
-fn whole(value: &Value, path: &str, min: f64, max: f64, issues: &mut Vec<Issue>) -> Option<f64> {
+// Bounds are integers so the message formats no float (float formatting costs the wasm ~20 KB).
+fn whole(value: &Value, path: &str, min: u32, max: u32, issues: &mut Vec<Issue>) -> Option<f64> {
     match value {
-        Value::Number(n) if n.fract() == 0.0 && *n >= min && *n <= max => Some(*n),
+        Value::Number(n) if n.fract() == 0.0 && *n >= f64::from(min) && *n <= f64::from(max) => Some(*n),
         _ => {
             issues.push(Issue::new(path, "option.out_of_range", format!("must be a whole number from {min} to {max}")));
             None
@@ -255,17 +256,17 @@ pub fn parse_options(value: Option<&Value>) -> Result<RolloutOptions, Vec<Issue>
         let issues = &mut issues;
         match key.as_str() {
             "batchSize" => {
-                if let Some(n) = whole(value, &path, 1.0, MAX_BATCH_ITEMS as f64, issues) {
+                if let Some(n) = whole(value, &path, 1, MAX_BATCH_ITEMS as u32, issues) {
                     options.batch_size = n as usize;
                 }
             }
             "concurrency" => {
-                if let Some(n) = whole(value, &path, 1.0, 50.0, issues) {
+                if let Some(n) = whole(value, &path, 1, 50, issues) {
                     options.concurrency = n as usize;
                 }
             }
             "drainTimeoutMs" => {
-                if let Some(n) = whole(value, &path, 0.0, 86_400_000.0, issues) {
+                if let Some(n) = whole(value, &path, 0, 86_400_000, issues) {
                     options.drain_timeout_ms = n as u32;
                 }
             }

@@ -10,26 +10,27 @@
 //! [`Runner`] with the invariants it keeps written at its top:
 //! - [`submit`]: sending a batch and resolving a failed send (the never-reboot-twice logic);
 //! - [`drain`]: maintenance marks, written ahead, and their lifts;
-//! - [`follow`]: following jobs and their sub-jobs to the end;
+//! - [`follow`]: following jobs and their sub-jobs to the end, polled by [`poll`]'s schedule;
 //! - [`recheck`]: reading the servers again and comparing them with the plan;
 //! - [`read`]: how the engine reads servers.
 
 mod drain;
 mod follow;
-mod join;
+mod poll;
 mod read;
 mod recheck;
 mod submit;
 
+use super::join::join_all;
 use super::plan::{Plan, SkipReason, Wave};
 use super::report::{Outcome, Reason, Report, RunStatus};
 use super::retry::{Backoff, FailureClass, SplitMix64};
 use crate::client::Client;
 use crate::error::Error;
 use crate::transport::Transport;
-use join::join_all;
+use poll::PollSchedule;
 use serde::Serialize;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 
 /// How the note naming servers the run could not take out of maintenance starts (the page
@@ -178,6 +179,10 @@ struct Runner<'a, T: Transport> {
     failed_before: usize,
     /// The hooks that have failed in this run (each is noted once in the report).
     failed_hooks: RefCell<Vec<Hook>>,
+    /// When to poll jobs, learned from the jobs of this run that have finished.
+    polls: RefCell<PollSchedule>,
+    /// A server was finished since the report was last handed to `onReport`.
+    unsaved: Cell<bool>,
 }
 
 /// Runs a fresh plan.
@@ -234,6 +239,8 @@ async fn execute<T: Transport>(
         failed_before,
         client,
         rng: RefCell::new(SplitMix64(options.seed)),
+        polls: RefCell::new(PollSchedule::new(options.poll_interval_ms)),
+        unsaved: Cell::new(false),
         options,
         signal,
         hooks,
@@ -256,6 +263,7 @@ impl<'a, T: Transport> Runner<'a, T> {
     }
 
     fn save(&self) {
+        self.unsaved.set(false);
         let saved = {
             let mut report = self.report.borrow_mut();
             report.recount();
@@ -296,6 +304,7 @@ impl<'a, T: Transport> Runner<'a, T> {
     }
 
     fn finish(&self, id: &str, outcome: Outcome, reason: Option<Reason>, detail: Option<String>) {
+        self.unsaved.set(true);
         let at = now(self.client);
         {
             let mut report = self.report.borrow_mut();
@@ -346,7 +355,7 @@ impl<'a, T: Transport> Runner<'a, T> {
                 add_to_job(&mut earlier, job, &s.id);
             }
         }
-        join_all(earlier.into_iter().map(|(job, ids)| self.follow_job(job, ids))).await;
+        join_all(earlier.into_iter().map(|(job, ids)| self.follow_job(job, ids, false))).await;
         self.save();
         // Marks of a resumed run on servers that are done: lifted before anything new starts.
         // Pending servers keep theirs: their wave drains them again.
@@ -354,8 +363,11 @@ impl<'a, T: Transport> Runner<'a, T> {
 
         let plan = self.plan();
         for wave in &plan.waves {
-            let pending: HashSet<String> = self.ids_with(Outcome::Pending).into_iter().collect();
-            let members: Vec<String> = wave.server_ids().filter(|id| pending.contains(*id)).cloned().collect();
+            // Looked up by id, not by collecting every pending id of the report per wave.
+            let members: Vec<String> = {
+                let report = self.report.borrow();
+                wave.server_ids().filter(|id| report.server(id).is_some_and(|s| s.outcome == Outcome::Pending)).cloned().collect()
+            };
             if members.is_empty() {
                 continue;
             }
@@ -430,22 +442,36 @@ impl<'a, T: Transport> Runner<'a, T> {
 
     async fn run_wave(&self, wave: &Wave, members: Vec<String>) {
         self.emit(Event::WaveStarted { wave: wave.index, servers: members.len() });
-        let plan = self.plan();
+        // The options alone: cloning the plan (every server's snapshot) per wave cost time.
+        let (drain, drain_timeout_ms) = {
+            let report = self.report.borrow();
+            (report.plan.options.drain, report.plan.options.drain_timeout_ms)
+        };
         let mut ready = members.clone();
-        if plan.options.drain {
-            ready = self.drain(wave.index, &members, plan.options.drain_timeout_ms).await;
+        if drain {
+            ready = self.drain(wave.index, &members, drain_timeout_ms).await;
         }
         if !ready.is_empty() {
+            let ready: HashSet<String> = ready.into_iter().collect();
             let batches: Vec<Vec<String>> = wave
                 .batches
                 .iter()
-                .map(|b| b.iter().filter(|id| ready.contains(id)).cloned().collect::<Vec<_>>())
+                .map(|b| b.iter().filter(|id| ready.contains(*id)).cloned().collect::<Vec<_>>())
                 .filter(|b| !b.is_empty())
                 .collect();
-            let sent = join_all(batches.into_iter().map(|batch| self.submit(wave.index, batch))).await;
+            // Each batch's job is followed from the moment it is accepted (not once the whole
+            // wave is): a batch waiting out a resend does not hold back the others' polls.
+            join_all(batches.into_iter().map(|batch| async move {
+                let jobs = self.submit(wave.index, batch).await;
+                // Servers the sending settled (failed, skipped, unknown) are saved before the
+                // jobs are followed; accepted ones were saved on acceptance.
+                if self.unsaved.get() {
+                    self.save();
+                }
+                join_all(jobs.into_iter().map(|(job, ids)| self.follow_job(job, ids, true))).await;
+            }))
+            .await;
             self.save();
-            let jobs: Vec<(String, Vec<String>)> = sent.into_iter().flatten().collect();
-            join_all(jobs.into_iter().map(|(job, ids)| self.follow_job(job, ids))).await;
         }
         self.lift_marks(|s| s.wave == Some(wave.index)).await;
         // Drained servers that were never sent (the run was aborted while draining).

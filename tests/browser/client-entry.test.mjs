@@ -22,10 +22,10 @@ test("the lean web build works in Chromium without the rollout engine", async ()
   const { text, problems } = await fixtureResult(browser, `${gw.url}/`);
   assert.ok(!text.startsWith("error"), text);
   assert.deepEqual(JSON.parse(text), {
-    exports: ["Client", "initSync", "planBatches", "signRequest", "validateBatchRequest", "validateClientConfig"],
+    exports: ["AbortError", "ApiError", "Client", "NetworkError", "TimeoutError", "ValidationError", "initSync", "planBatches", "signRequest", "validateBatchRequest", "validateClientConfig"],
     rollout: [],
     servers: 120,
-    wrongToken: ["ApiError", 401],
+    wrongToken: ["ApiError", 401, true],
     validation: "items.empty",
     batches: [["a", "b"]],
     signature: 64,

@@ -26,8 +26,8 @@ test("the web build works in Chromium under the gateway's CSP", async () => {
     servers: 150,
     count: 150,
     ipVirtualIsBoolean: true,
-    wrongToken: ["ApiError", 401, "auth", true],
-    aborted: "AbortError",
+    wrongToken: ["ApiError", 401, "auth", true, true],
+    aborted: ["AbortError", true],
     validation: "items.empty",
     signature: 64,
   });

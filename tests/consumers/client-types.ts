@@ -1,6 +1,6 @@
 // Compiled with `tsc --noEmit --strict` against the packed package: the lean entry's declarations
 // describe the client and the pure functions, and no part of the rollout engine.
-import { Client, planBatches, signRequest, validateBatchRequest, validateClientConfig } from "workspace-tsvi/client";
+import { ApiError, Client, planBatches, signRequest, validateBatchRequest, validateClientConfig } from "workspace-tsvi/client";
 import type { AppServer, ServerGroup, SignedRequest, ValidationResult } from "workspace-tsvi/client";
 // @ts-expect-error nor its types
 import type { Plan } from "workspace-tsvi/client";
@@ -20,4 +20,8 @@ export async function leanExample(): Promise<string> {
   void client.planRollout;
   const plan: Plan | undefined = undefined;
   return [job.status, checked.ok, config, batches.length, signed.signature, plan].join();
+}
+
+export function leanError(e: unknown): number | undefined {
+  return e instanceof ApiError ? e.status : undefined;
 }

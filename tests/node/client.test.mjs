@@ -148,6 +148,27 @@ test("listAllServers reads every page, the later ones in parallel, and reports p
   assert.deepEqual(progress.at(-1), [250, 250]);
 });
 
+test("listAllServers keeps the pages in order when later ones answer first", async () => {
+  const total = 650;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const stub = await stubWith((req, res) => {
+    const offset = Number(new URL(req.url, "http://x").searchParams.get("offset"));
+    inFlight += 1;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    // The further the page, the sooner it answers.
+    setTimeout(() => {
+      inFlight -= 1;
+      const items = Array.from({ length: Math.min(100, total - offset) }, (_, i) => ({ id: `s${offset + i}` }));
+      reply(res, 200, { count: total, items });
+    }, offset === 0 ? 0 : 70 - offset / 10);
+  });
+  const all = await client(stub.url).listAllServers({}, { concurrency: 3 });
+  assert.deepEqual(all.items.map((s) => s.id), Array.from({ length: total }, (_, i) => `s${i}`));
+  assert.equal(stub.received.length, 7);
+  assert.equal(maxInFlight, 3);
+});
+
 test("show calls, jobs and sub-jobs hit the documented paths", async () => {
   const stub = await stubWith((req, res) => {
     if (req.url.startsWith("/v2/")) return reply(res, 200, { id: "42", status: "RUNNING", sub_jobs: [] });

@@ -65,7 +65,15 @@ async function collect() {
   const aborting = await c.planRollout(items, { includeBusy: true, includeMaintained: true, batchSize: 2, concurrency: 1 });
   await c.runRollout(aborting, { ...fast, signal: controller.signal, onEvent: (e) => (events.push(e), e.type === "wave_started" && controller.abort()) });
   await gw.sim("POST", "clock", { offset_ms: 0 });
-  return { clientEvents, events, plan, report, blocked };
+  // Answers of the API as the client returns them (the fields declared required must be there).
+  const jobId = events.find((e) => e.type === "batch_submitted").job_id;
+  const answers = {
+    servers: items.slice(0, 3),
+    group: await c.showServerGroup(items[0].server_group_id),
+    job: await c.showJob(jobId),
+    subJobs: (await c.listSubJobs({ job_id: jobId })).items,
+  };
+  return { clientEvents, events, plan, report, blocked, answers };
 }
 
 function writeFixture(dir, values) {
@@ -73,12 +81,13 @@ function writeFixture(dir, values) {
   writeFileSync(
     join(dir, "fixture.ts"),
     [
-      `import type { ClientEvent, RolloutEvent, Plan, Report, BlockReason } from "workspace-tsvi";`,
+      `import type { ClientEvent, RolloutEvent, Plan, Report, BlockReason, AppServer, ServerGroup, JobDetail, SubJob } from "workspace-tsvi";`,
       `export const clientEvents: ClientEvent[] = ${literal(values.clientEvents)};`,
       `export const events: RolloutEvent[] = ${literal(values.events)};`,
       `export const plan: Plan = ${literal(values.plan)};`,
       `export const report: Report = ${literal(values.report)};`,
       `export const blocked: (BlockReason | null)[] = ${literal(values.blocked)};`,
+      `export const answers: { servers: AppServer[]; group: ServerGroup; job: JobDetail; subJobs: SubJob[] } = ${literal(values.answers)};`,
       "",
     ].join("\n"),
   );

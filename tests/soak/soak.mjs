@@ -1,6 +1,7 @@
 // The soak: a whole project rolled out through the wasm engine against the simulator, with
 // 10% of the API calls failing (429, 500, 503, dropped connections, and batches applied and
-// then answered 500 or dropped). It returns what it measured; the callers assert and print.
+// then answered 500 or dropped), or with `faults: {}` none. It returns what it measured; the
+// callers assert and print (tests/node/soak.test.mjs, bench/rows/makespan.mjs).
 //
 //   node tests/soak/soak.mjs [servers]     (make bench runs it with 10,000)
 import { Client } from "workspace-tsvi";
@@ -8,14 +9,16 @@ import { startGateway, PROJECT, TOKEN } from "../node/gateway.mjs";
 
 export const FAULTS = { p429: 0.02, p500: 0.02, p503: 0.02, p_reset: 0.02, p_applied_then_500: 0.02, retry_after_s: 0, seed: 99 };
 
-export async function soak({ servers = 2000, groups = 8, jobMs = 400, seed = 5, concurrency = 10, maxUnavailable = "25%" } = {}) {
+export async function soak({ servers = 2000, groups = 8, jobMs = 400, seed = 5, concurrency = 10, maxUnavailable = "25%", faults = FAULTS } = {}) {
   const gw = await startGateway(["--servers", String(servers), "--groups", String(groups), "--job-ms", String(jobMs), "--seed", String(seed)]);
   try {
     const client = new Client({ endpoint: gw.url, projectId: PROJECT, auth: { token: TOKEN }, timeoutMs: 5000 });
     const all = await client.listAllServers({}, { concurrency: 4 });
     const plan = await client.planRollout(all.items, { includeBusy: true, maxUnavailable, concurrency });
 
-    await gw.faults(FAULTS);
+    // The ideal is the number of waves times the longest job the simulator can make.
+    const { longest_job_ms: longestJobMs } = await gw.sim("GET", "settings");
+    await gw.faults(faults);
     const events = [];
     const started = performance.now();
     const report = await client.runRollout(plan, { pollIntervalMs: 100, jobTimeoutMs: 120_000, seed: 1, onEvent: (e) => events.push(e) });
@@ -68,8 +71,8 @@ export async function soak({ servers = 2000, groups = 8, jobMs = 400, seed = 5, 
       faultsOnBatchCalls: injected,
       faultsInjected: state.faults,
       wallMs: Math.round(wallMs),
-      // Each wave's job takes at most 1.3 job-ms on the simulator.
-      idealMs: Math.round(waves * jobMs * 1.3),
+      longestJobMs,
+      idealMs: waves * longestJobMs,
     };
   } finally {
     await gw.stop();

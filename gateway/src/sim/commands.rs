@@ -53,6 +53,27 @@ pub struct SettingsChange {
     pub session_step_ms: Option<u64>,
 }
 
+/// One TSVI sub-job's timeline for a `job_ms` setting: queued for a tenth of it, started up to
+/// a fifth later (jitter), then the update and its reboot take `job_ms`. In one place, so that
+/// `GET /_sim/settings` can tell the longest job (what `make bench` measures rollouts against).
+pub struct TsviJobTiming {
+    pub queue_ms: u64,
+    pub max_jitter_ms: u64,
+    pub job_ms: u64,
+}
+
+impl TsviJobTiming {
+    pub fn new(job_ms: u64) -> Self {
+        let job_ms = job_ms.max(2);
+        TsviJobTiming { queue_ms: job_ms / 10, max_jitter_ms: job_ms / 5, job_ms }
+    }
+
+    /// From the batch call to the end of the slowest sub-job it can create.
+    pub fn longest_ms(&self) -> u64 {
+        self.queue_ms + self.max_jitter_ms + self.job_ms
+    }
+}
+
 const RANDOM_FAILURES: &[(&str, &str)] = &[
     ("WKS.1204", "No free IP address is left in the subnet for the virtual session IPs."),
     ("WKS.1205", "The access agent on the server did not confirm the virtual IP configuration."),
@@ -77,13 +98,12 @@ impl World {
 
         let job_index = self.jobs.len() as u32;
         let job_id = self.job_ids.next(now_ms);
-        let job_ms = self.settings.job_ms.max(2);
-        let queue_ms = job_ms / 10;
+        let TsviJobTiming { queue_ms, max_jitter_ms, job_ms } = TsviJobTiming::new(self.settings.job_ms);
         let mut subs = Vec::with_capacity(items.len());
         let mut applied = Vec::with_capacity(items.len());
         for (k, (&server, (_, requested))) in indexes.iter().zip(items).enumerate() {
             self.settle_sessions(server, now_ms);
-            let jitter = self.rng.below(job_ms / 5 + 1);
+            let jitter = self.rng.below(max_jitter_ms + 1);
             let sub_id = self.job_ids.next(now_ms);
             let seed = self.settings.seed;
             let rate = self.settings.sub_job_failure_rate;
@@ -353,6 +373,23 @@ mod tests {
         assert_eq!(run(1.0, 1), 60);
         assert_eq!(run(0.5, 3), run(0.5, 3), "the same seed fails the same sub-jobs");
         assert!((10..=50).contains(&run(0.5, 3)));
+    }
+
+    #[test]
+    fn no_sub_job_ends_later_than_the_longest_job_the_settings_tell() {
+        for job_ms in [0, 7, 400, 3_000] {
+            let mut w = world();
+            w.settings.job_ms = job_ms;
+            let longest = TsviJobTiming::new(job_ms).longest_ms();
+            let mut latest = 0;
+            for round in 0..40 {
+                let at = NOW_MS + round * 100_000;
+                w.submit_tsvi(&items(&["s-1", "s-2", "s-3"]), at).unwrap();
+                latest = latest.max(w.jobs.last().unwrap().subs.iter().map(|s| s.end_ms - at).max().unwrap());
+            }
+            assert!(latest <= longest, "job_ms {job_ms}: a sub-job took {latest} ms, longer than {longest}");
+            assert!(latest * 10 >= longest * 9, "job_ms {job_ms}: {latest} ms is near the longest, {longest}");
+        }
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Following jobs: polling a job (and its sub-jobs when the detail lists none) until each of
-//! its servers has finished.
+//! its servers has finished, at the times [`super::poll`] picks.
 //!
 //! Invariants: a server is finished only by its own sub-job (succeeded or failed), by the job
 //! ending without a word on it (`unknown`), or by the job timeout (`unknown`); progress is an
@@ -13,11 +13,18 @@ use crate::transport::Transport;
 
 impl<T: Transport> Runner<'_, T> {
     /// Follows one job until each of its servers has finished, or the job timeout passes.
-    pub(super) async fn follow_job(&self, job: String, ids: Vec<String>) {
+    /// `just_accepted`: the job was accepted now, so how long it runs teaches the poll
+    /// schedule (a job of an earlier attempt, followed on resume, does not).
+    pub(super) async fn follow_job(&self, job: String, ids: Vec<String>, just_accepted: bool) {
         let started = now(self.client);
         let mut open: Vec<String> = ids;
+        // How long after `started` a poll last found the job running.
+        let mut last_running_ms = 0;
+        let mut timed_out = false;
         while !open.is_empty() {
-            self.client.transport().sleep(self.options.poll_interval_ms).await;
+            let delay = self.polls.borrow().next_delay_ms(now(self.client).saturating_sub(started));
+            self.client.transport().sleep(delay).await;
+            let polled_at_ms = now(self.client).saturating_sub(started);
             let detail: Option<JobDetail> = Self::read(self.client.show_job::<JobDetail>(&job, None).await).ok();
             let mut subs: Vec<SubJob> = detail.as_ref().map(|d| d.sub_jobs.clone()).unwrap_or_default();
             if subs.is_empty() {
@@ -68,7 +75,11 @@ impl<T: Transport> Runner<'_, T> {
                     );
                 }
             }
+            if !open.is_empty() {
+                last_running_ms = polled_at_ms;
+            }
             if now(self.client).saturating_sub(started) >= self.options.job_timeout_ms as u64 {
+                timed_out = !open.is_empty();
                 for id in std::mem::take(&mut open) {
                     self.finish(
                         &id,
@@ -78,6 +89,9 @@ impl<T: Transport> Runner<'_, T> {
                     );
                 }
             }
+        }
+        if just_accepted && !timed_out {
+            self.polls.borrow_mut().job_done(last_running_ms);
         }
         self.save();
     }

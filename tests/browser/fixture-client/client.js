@@ -15,7 +15,7 @@ try {
     exports: Object.keys(lean).sort(),
     rollout: ["planRollout", "runRollout", "resumeRollout"].filter((m) => m in Client.prototype),
     servers: all.items.length,
-    wrongToken: [bad.name, bad.status],
+    wrongToken: [bad.name, bad.status, bad instanceof lean.ApiError],
     validation: validateBatchRequest({ items: [] }).errors[0]?.code,
     batches: planBatches(["a", "b", "a"]).batches,
     signature: signRequest({ method: "GET", url: "https://h.example/x", ak: "A", sk: "S", sdkDate: "20240102T030405Z" }).signature.length,

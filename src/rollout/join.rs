@@ -10,7 +10,7 @@ use std::task::Poll;
 
 /// Runs every future to completion, concurrently on one task, and returns their outputs in
 /// the order the futures were given. Each wake polls the futures not yet done, in that order.
-pub(super) async fn join_all<F: Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
+pub(in crate::rollout) async fn join_all<F: Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
     let mut pending: Vec<(usize, Pin<Box<F>>)> = futures.into_iter().map(Box::pin).enumerate().collect();
     let mut outputs: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
     std::future::poll_fn(|cx| {
