@@ -3,7 +3,8 @@
 //! handed back as one JSON text that the host's `JSON.parse` turns into the object. The rules
 //! (what a field must be, what is refused) are `sign.rs`'s and `convert.rs`'s readers'.
 
-use super::convert::{invalid, read_body, read_headers, MAX_INPUT_VALUES};
+use super::convert::{invalid, read_body, read_headers};
+use crate::js_value::MAX_INPUT_VALUES;
 use crate::validate;
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
