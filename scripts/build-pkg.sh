@@ -103,17 +103,6 @@ chmod +x "$out/bin/workspace-tsvi.mjs"
 version=$(sed -n '0,/^version = "\(.*\)"/s//\1/p' Cargo.toml)
 sed -i "s/\"version\": \"0.0.0-template\"/\"version\": \"$version\"/" "$out/package.json"
 
-# What a browser downloads for each import: the entry's JS (glue, error classes and the inlined
-# module), gzip -9, and the .wasm alone as it was before inlining.
-figures() {
-  local name=$1 dir=$2
-  local raw gz glue gluegz
-  raw=$(gzip -dc < <(sed 's/^export default "\(.*\)";$/\1/' "$dir/web/wasm.js" | base64 -d) | wc -c)
-  gz=$(gzip -dc < <(sed 's/^export default "\(.*\)";$/\1/' "$dir/web/wasm.js" | base64 -d) | gzip -9c | wc -c)
-  glue=$(cat "$dir/web/$crate.js" "$dir/web/index.js" "$dir/web/errors.js" | wc -c)
-  gluegz=$(cat "$dir/web/$crate.js" "$dir/web/index.js" "$dir/web/errors.js" | gzip -9c | wc -c)
-  total=$(cat "$dir/web/$crate.js" "$dir/web/index.js" "$dir/web/errors.js" "$dir/web/wasm.js" | gzip -9c | wc -c)
-  echo "pkg: $name: wasm $raw B raw, $gz B gzip; JS glue $glue B raw, $gluegz B gzip; entry with the inlined module $total B gzip"
-}
-figures '"workspace-tsvi"' "$out"
-figures '"workspace-tsvi/client"' "$out/client"
+# What a browser downloads for each import (scripts/entry-size.mjs says how it is measured).
+node scripts/entry-size.mjs '"workspace-tsvi"' "$out"
+node scripts/entry-size.mjs '"workspace-tsvi/client"' "$out/client"

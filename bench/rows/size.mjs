@@ -1,22 +1,16 @@
-// Row 1, size: what a browser downloads for each of our entries (the web build's JS glue plus its
-// .wasm, gzip -9, as scripts/build-pkg.sh prints it), beside Huawei's Node core client bundled for
+// Row 1, size: what a browser downloads for each of our entries (scripts/entry-size.mjs, the
+// figures `make pkg` prints), beside Huawei's Node core client bundled for
 // Node and the AWS AppStream client with one UpdateFleetCommand bundled for the browser (esbuild,
 // minified, gzip -9). Ours are read from pkg/ as `make pkg` built it.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import path from "node:path";
+import { entrySize } from "../../scripts/entry-size.mjs";
 import { BENCH, ROOT, SMOKE, benchPeer, emit, peerVersion, round, times, verdict } from "../lib.mjs";
 
 const gzip9 = (bytes) => execFileSync("gzip", ["-9c"], { input: bytes, maxBuffer: 64 << 20 }).length;
 const kb = (bytes) => `${(bytes / 1000).toFixed(1)} KB`;
 
-function ours(dir) {
-  const web = path.join(ROOT, dir, "web");
-  const wasm = readFileSync(path.join(web, "workspace_tsvi_bg.wasm"));
-  const glue = Buffer.concat([readFileSync(path.join(web, "workspace_tsvi.js")), readFileSync(path.join(web, "index.js"))]);
-  const [wasmGz, glueGz] = [gzip9(wasm), gzip9(glue)];
-  return { wasm: wasm.length, wasmGz, glue: glue.length, glueGz, total: wasmGz + glueGz };
-}
+const ours = (dir) => entrySize(path.join(ROOT, dir));
 
 // The core's AKSKSigner and HTTP client, the way the unpublished services/workspaceapp client
 // of huaweicloud-sdk-nodejs-v3 builds on them (the same subpath imports as its generated clients).
