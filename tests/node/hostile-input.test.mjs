@@ -8,6 +8,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import net from "node:net";
+import { spawnSync } from "node:child_process";
 import * as tsvi from "workspace-tsvi";
 import { startStub, reply as replyOnce } from "./stub.mjs";
 
@@ -260,6 +261,31 @@ test(`${THROWING_CALLS} throwing inputs per export give ValidationErrors, and th
   assert.ok(isValidationError(e) && e.errors[0].path === "/signal" && e.errors[0].code === "value.unreadable", describe(e));
   await assertStillAnswers();
   console.log(`# ${THROWING_CALLS} throwing calls x ${EXPORTS.length} exports in ${Date.now() - started} ms`);
+});
+
+// Field names are made into JS strings once and kept (src/js_value.rs). A getter that calls
+// back into the module while a kept name is in use, and makes it read fields it never read
+// before, must neither panic nor get a wrong field: in a fresh process, so nothing is kept yet.
+test("a getter that calls the module while its object is read gets the same answers", () => {
+  const code = `
+    import { blockReason, reportToCsv } from "workspace-tsvi";
+    const busy = { id: "b", server_group_id: "g", vm_status: "ACTIVE", session_count: 3 };
+    const expected = JSON.stringify(blockReason(busy, {}));
+    let nested = 0;
+    const server = {
+      get id() {
+        nested++;
+        try { reportToCsv({ version: 1, entries: [] }); } catch (e) { if (e.name !== "ValidationError") throw e; }
+        if (JSON.stringify(blockReason(busy, {})) !== expected) throw new Error("nested answer differs");
+        return "a";
+      },
+      server_group_id: "g", vm_status: "ACTIVE", session_count: 3,
+    };
+    for (let i = 0; i < 100; i++) if (JSON.stringify(blockReason(server, {})) !== expected) throw new Error("answer differs");
+    if (nested !== 100 || blockReason({ ...busy, session_count: 0 }, {}) !== null) throw new Error("wrong fields read");
+  `;
+  const child = spawnSync(process.execPath, ["--input-type=module", "-e", code], { encoding: "utf8", timeout: 30_000 });
+  assert.equal(child.status, 0, child.stderr);
 });
 
 test("the errors name what was refused", () => {
