@@ -121,20 +121,27 @@ test("list calls send the canonical query and return { count, items }", async ()
   assert.equal(stub.received.length, 1);
 });
 
-test("listAllServers reads every page, the later ones in parallel, and reports progress", async () => {
-  const total = 250;
+// A listing of `total` servers, each page answering after `delayMs(offset)`; it counts the
+// pages in flight at once.
+async function pagedStub(total, delayMs) {
+  const seen = { maxInFlight: 0 };
   let inFlight = 0;
-  let maxInFlight = 0;
   const stub = await stubWith((req, res) => {
     const offset = Number(new URL(req.url, "http://x").searchParams.get("offset"));
     inFlight += 1;
-    maxInFlight = Math.max(maxInFlight, inFlight);
+    seen.maxInFlight = Math.max(seen.maxInFlight, inFlight);
     setTimeout(() => {
       inFlight -= 1;
       const items = Array.from({ length: Math.min(100, total - offset) }, (_, i) => ({ id: `s${offset + i}` }));
       reply(res, 200, { count: total, items });
-    }, 20);
+    }, delayMs(offset));
   });
+  return Object.assign(stub, { seen });
+}
+
+test("listAllServers reads every page, the later ones in parallel, and reports progress", async () => {
+  const total = 250;
+  const stub = await pagedStub(total, () => 20);
   const progress = [];
   const all = await client(stub.url).listAllServers({ server_group_id: "g1" }, {
     concurrency: 2,
@@ -144,29 +151,18 @@ test("listAllServers reads every page, the later ones in parallel, and reports p
   assert.equal(new Set(all.items.map((s) => s.id)).size, total);
   assert.equal(stub.received.length, 3);
   assert.ok(stub.received.every((r) => r.url.includes("limit=100") && r.url.includes("server_group_id=g1")));
-  assert.equal(maxInFlight, 2, "pages after the first go out together");
+  assert.equal(stub.seen.maxInFlight, 2, "pages after the first go out together");
   assert.deepEqual(progress.at(-1), [250, 250]);
 });
 
 test("listAllServers keeps the pages in order when later ones answer first", async () => {
   const total = 650;
-  let inFlight = 0;
-  let maxInFlight = 0;
-  const stub = await stubWith((req, res) => {
-    const offset = Number(new URL(req.url, "http://x").searchParams.get("offset"));
-    inFlight += 1;
-    maxInFlight = Math.max(maxInFlight, inFlight);
-    // The further the page, the sooner it answers.
-    setTimeout(() => {
-      inFlight -= 1;
-      const items = Array.from({ length: Math.min(100, total - offset) }, (_, i) => ({ id: `s${offset + i}` }));
-      reply(res, 200, { count: total, items });
-    }, offset === 0 ? 0 : 70 - offset / 10);
-  });
+  // The further the page, the sooner it answers.
+  const stub = await pagedStub(total, (offset) => (offset === 0 ? 0 : 70 - offset / 10));
   const all = await client(stub.url).listAllServers({}, { concurrency: 3 });
   assert.deepEqual(all.items.map((s) => s.id), Array.from({ length: total }, (_, i) => `s${i}`));
   assert.equal(stub.received.length, 7);
-  assert.equal(maxInFlight, 3);
+  assert.equal(stub.seen.maxInFlight, 3);
 });
 
 test("show calls, jobs and sub-jobs hit the documented paths", async () => {
