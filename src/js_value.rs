@@ -1,18 +1,13 @@
 //! (wasm32) The JS value helpers the core's host modules share, below `json`, `fetch` and
-//! `bindings`, so no import runs back up the layers: the boundary's serializer, a property
-//! reader, and the one serde `Deserializer` over JS values ([`from_js`]), used for a caller's
-//! input and for the service's parsed answers alike.
+//! `bindings`, so no import runs back up the layers: a property reader, and the one serde
+//! `Deserializer` over JS values ([`from_js`]), used for a caller's input and for the
+//! service's parsed answers alike. (Values go back to JS as JSON text: `json::write`.)
 
 use js_sys::Reflect;
 use serde::Deserializer;
 use std::cell::{Cell, RefCell};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsValue;
-
-/// The one serializer of the boundary: plain objects, never `Map`s.
-pub(crate) fn serializer() -> serde_wasm_bindgen::Serializer {
-    serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true)
-}
 
 /// A property of a JS object, when the value is an object and the property is set. A getter
 /// or proxy trap that throws reads as unset: for values this module made or the host gave it.

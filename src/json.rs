@@ -1,9 +1,10 @@
 //! A small JSON value for validating untyped input, and the one JSON codec of the crate.
 //!
-//! On wasm32 the codec goes through the host's `JSON.parse`/`JSON.stringify`, read with
-//! `js_value::from_js` and written with serde-wasm-bindgen's serializer, which costs little
-//! code; natively it is serde_json. Everything else
-//! in the crate calls [`to_string`] and [`from_str`] and never knows which one it got.
+//! On wasm32 the codec reads through the host's `JSON.parse` (then `js_value::from_js`) and
+//! writes with [`Writer`], this module's serde `Serializer` of JSON text, which is also how
+//! every value goes back to JS (one text, one `JSON.parse`); natively it is serde_json.
+//! Everything else in the crate calls [`to_string`] and [`from_str`] and never knows which one
+//! it got.
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
@@ -196,19 +197,446 @@ pub fn from_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, CodecEr
 
 #[cfg(target_arch = "wasm32")]
 pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, CodecError> {
-    let js = value.serialize(&crate::js_value::serializer()).map_err(|_| CodecError::Encode)?;
-    js_sys::JSON::stringify(&js).ok().and_then(|s| s.as_string()).ok_or(CodecError::Encode)
+    // A value that writes nothing (`None`, `()`) has no JSON text, as `JSON.stringify` gives
+    // none for `undefined`.
+    write(value).ok().flatten().ok_or(CodecError::Encode)
 }
 
 #[cfg(target_arch = "wasm32")]
 pub fn from_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, CodecError> {
-    // Checked before the host parses: serde-wasm-bindgen recurses per level, and a deep
+    // Checked before the host parses: `js_value::from_js` recurses per level, and a deep
     // enough answer would overflow the wasm stack and poison the instance.
     if nests_deeper_than(text, MAX_DEPTH) {
         return Err(CodecError::TooDeep);
     }
     let js = js_sys::JSON::parse(text).map_err(|_| CodecError::Decode)?;
     crate::js_value::from_js(js).map_err(|_| CodecError::Decode)
+}
+
+// ---- JSON text out ----
+
+/// The largest integer a JS number holds exactly (2^53 - 1). A larger one is refused rather
+/// than rounded by the reader's `JSON.parse`, as serde-wasm-bindgen refused it.
+pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// Writes `value` as JSON text, the shapes JS gets from it: structs and maps as objects (map
+/// keys as strings), sequences and tuples as arrays, unit variants as their name, the others
+/// as `{ "variant": value }`. `None` and `()` write nothing: an object leaves the key out (as
+/// `JSON.stringify` drops an `undefined` property), an array holds `null`, and the whole value
+/// is `Ok(None)` (the caller's `undefined`). Integers beyond ±2^53 - 1, bytes and keys that
+/// are not strings or numbers are refused. Whole numbers of an `f64` are written as integers;
+/// any other is formatted by the host on wasm32 (the wasm carries no float formatting), and
+/// NaN and the infinities, which JSON cannot hold, as `null`.
+pub fn write<T: Serialize + ?Sized>(value: &T) -> Result<Option<String>, Unwritable> {
+    let mut out = String::new();
+    let wrote = value.serialize(Writer { out: &mut out })?;
+    Ok(wrote.then_some(out))
+}
+
+/// Why a value has no JSON text (see [`write`]). Carries nothing, so no formatting code is
+/// pulled into the wasm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unwritable;
+
+impl fmt::Display for Unwritable {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("not writable as JSON")
+    }
+}
+
+impl std::error::Error for Unwritable {}
+
+impl serde::ser::Error for Unwritable {
+    fn custom<T: fmt::Display>(_: T) -> Self {
+        Unwritable
+    }
+}
+
+/// `text` as a JSON string: `"` and `\\` escaped, control characters as `\b`, `\t`, `\n`, `\f`,
+/// `\r` or `\u00XX` (as `JSON.stringify` and serde_json write them), everything else as it is.
+/// A Rust string holds no lone surrogate (the copy from JS made each one U+FFFD).
+pub fn write_string(out: &mut String, text: &str) {
+    out.push('"');
+    let mut rest = text;
+    while let Some(at) = first_to_escape(rest.as_bytes()) {
+        // The byte at `at` is ASCII, so `at` and `at + 1` fall on character boundaries.
+        let (Some(before), Some(&byte), Some(after)) = (rest.get(..at), rest.as_bytes().get(at), rest.get(at + 1..)) else {
+            break;
+        };
+        out.push_str(before);
+        match byte {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\t' => out.push_str("\\t"),
+            b'\r' => out.push_str("\\r"),
+            0x08 => out.push_str("\\b"),
+            0x0c => out.push_str("\\f"),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(HEX[(byte >> 4) as usize] as char);
+                out.push(HEX[(byte & 15) as usize] as char);
+            }
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out.push('"');
+}
+
+fn must_escape(byte: &u8) -> bool {
+    *byte < 0x20 || *byte == b'"' || *byte == b'\\'
+}
+
+/// The index of the first byte JSON must escape, looked for eight bytes at a time (a canonical
+/// request is hundreds of bytes, and `signRequest` is a hot path).
+pub(crate) fn first_to_escape(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    // Whether any byte of `x` is below `n` (n <= 128), exactly: the classic bit trick.
+    let any_below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH_BITS != 0;
+    let any_equal = |x: u64, byte: u8| any_below(x ^ (ONES * byte as u64), 1);
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let x = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        if any_below(x, 0x20) || any_equal(x, b'"') || any_equal(x, b'\\') {
+            if let Some(index) = chunk.iter().position(must_escape) {
+                return Some(offset + index);
+            }
+        }
+        offset += 8;
+    }
+    chunks.remainder().iter().position(must_escape).map(|index| offset + index)
+}
+
+/// `n` in decimal, `-` first when `negative`, refused beyond [`MAX_SAFE_INTEGER`].
+fn write_integer(out: &mut String, negative: bool, n: u64) -> Result<bool, Unwritable> {
+    if n > MAX_SAFE_INTEGER {
+        return Err(Unwritable);
+    }
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if negative {
+        out.push('-');
+    }
+    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or("0"));
+    Ok(true)
+}
+
+fn write_float(out: &mut String, n: f64) -> Result<bool, Unwritable> {
+    if !n.is_finite() {
+        out.push_str("null");
+    } else if n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER as f64 {
+        // -0 stays -0 through `JSON.parse`.
+        return write_integer(out, n.is_sign_negative(), n.abs() as u64);
+    } else {
+        out.push_str(&float_text(n));
+    }
+    Ok(true)
+}
+
+/// A finite number that is not a safe integer, as the host writes it (`String(n)`: the
+/// shortest text that reads back the same number).
+#[cfg(target_arch = "wasm32")]
+fn float_text(n: f64) -> String {
+    #[wasm_bindgen::prelude::wasm_bindgen]
+    extern "C" {
+        #[wasm_bindgen(js_name = String)]
+        fn host_number_text(n: f64) -> String;
+    }
+    host_number_text(n)
+}
+
+/// Natively (only the writer's tests get here; the native codec is serde_json): Rust's
+/// shortest round-trip text, which never uses an exponent.
+#[cfg(not(target_arch = "wasm32"))]
+fn float_text(n: f64) -> String {
+    n.to_string()
+}
+
+/// The serde `Serializer` of [`write`]. `Ok` is whether it wrote a value: `None` and `()`
+/// write nothing, and the object or array around them decides what that means.
+pub struct Writer<'a> {
+    out: &'a mut String,
+}
+
+/// An array or an object being written, closed by `close` (`]`, `}`, or `]}`/`}}` for a
+/// variant's array or object inside `{ "variant": … }`).
+pub struct Compound<'a> {
+    out: &'a mut String,
+    first: bool,
+    close: &'static str,
+    /// Where the entry being written began, to take it back when its value writes nothing.
+    entry_start: usize,
+}
+
+impl<'a> Writer<'a> {
+    fn open(self, open: &str, close: &'static str) -> Compound<'a> {
+        self.out.push_str(open);
+        Compound { out: self.out, first: true, close, entry_start: 0 }
+    }
+
+    /// `{"variant":` for the variants that hold something.
+    fn open_variant(self, variant: &str, open: &str, close: &'static str) -> Compound<'a> {
+        self.out.push('{');
+        write_string(self.out, variant);
+        self.out.push(':');
+        self.open(open, close)
+    }
+}
+
+impl Compound<'_> {
+    /// An array item: `null` where the value writes nothing.
+    fn item<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unwritable> {
+        if !self.first {
+            self.out.push(',');
+        }
+        self.first = false;
+        if !value.serialize(Writer { out: self.out })? {
+            self.out.push_str("null");
+        }
+        Ok(())
+    }
+
+    /// An object entry's `"key":` (the comma first when it is not the first).
+    fn key(&mut self, key: &str) {
+        self.entry_start = self.out.len();
+        if !self.first {
+            self.out.push(',');
+        }
+        write_string(self.out, key);
+        self.out.push(':');
+    }
+
+    /// An object entry's value; an entry whose value writes nothing is taken back.
+    fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unwritable> {
+        if value.serialize(Writer { out: self.out })? {
+            self.first = false;
+        } else {
+            self.out.truncate(self.entry_start);
+        }
+        Ok(())
+    }
+
+    fn close(self) -> Result<bool, Unwritable> {
+        self.out.push_str(self.close);
+        Ok(true)
+    }
+}
+
+impl<'a> Serializer for Writer<'a> {
+    type Ok = bool;
+    type Error = Unwritable;
+    type SerializeSeq = Compound<'a>;
+    type SerializeTuple = Compound<'a>;
+    type SerializeTupleStruct = Compound<'a>;
+    type SerializeTupleVariant = Compound<'a>;
+    type SerializeMap = Compound<'a>;
+    type SerializeStruct = Compound<'a>;
+    type SerializeStructVariant = Compound<'a>;
+
+    fn serialize_bool(self, v: bool) -> Result<bool, Unwritable> {
+        self.out.push_str(if v { "true" } else { "false" });
+        Ok(true)
+    }
+    fn serialize_i8(self, v: i8) -> Result<bool, Unwritable> {
+        self.serialize_i64(v.into())
+    }
+    fn serialize_i16(self, v: i16) -> Result<bool, Unwritable> {
+        self.serialize_i64(v.into())
+    }
+    fn serialize_i32(self, v: i32) -> Result<bool, Unwritable> {
+        self.serialize_i64(v.into())
+    }
+    fn serialize_i64(self, v: i64) -> Result<bool, Unwritable> {
+        write_integer(self.out, v < 0, v.unsigned_abs())
+    }
+    fn serialize_u8(self, v: u8) -> Result<bool, Unwritable> {
+        self.serialize_u64(v.into())
+    }
+    fn serialize_u16(self, v: u16) -> Result<bool, Unwritable> {
+        self.serialize_u64(v.into())
+    }
+    fn serialize_u32(self, v: u32) -> Result<bool, Unwritable> {
+        self.serialize_u64(v.into())
+    }
+    fn serialize_u64(self, v: u64) -> Result<bool, Unwritable> {
+        write_integer(self.out, false, v)
+    }
+    fn serialize_f32(self, v: f32) -> Result<bool, Unwritable> {
+        self.serialize_f64(v.into())
+    }
+    fn serialize_f64(self, v: f64) -> Result<bool, Unwritable> {
+        write_float(self.out, v)
+    }
+    fn serialize_char(self, v: char) -> Result<bool, Unwritable> {
+        self.serialize_str(v.encode_utf8(&mut [0; 4]))
+    }
+    fn serialize_str(self, v: &str) -> Result<bool, Unwritable> {
+        write_string(self.out, v);
+        Ok(true)
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Result<bool, Unwritable> {
+        Err(Unwritable)
+    }
+    fn serialize_none(self) -> Result<bool, Unwritable> {
+        Ok(false)
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<bool, Unwritable> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<bool, Unwritable> {
+        Ok(false)
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<bool, Unwritable> {
+        Ok(false)
+    }
+    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<bool, Unwritable> {
+        self.serialize_str(variant)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Result<bool, Unwritable> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<bool, Unwritable> {
+        let mut object = self.open("{", "}");
+        object.key(variant);
+        object.value(value)?;
+        object.close()
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Compound<'a>, Unwritable> {
+        Ok(self.open("[", "]"))
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Compound<'a>, Unwritable> {
+        Ok(self.open("[", "]"))
+    }
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Compound<'a>, Unwritable> {
+        Ok(self.open("[", "]"))
+    }
+    fn serialize_tuple_variant(self, _: &'static str, _: u32, variant: &'static str, _: usize) -> Result<Compound<'a>, Unwritable> {
+        Ok(self.open_variant(variant, "[", "]}"))
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Compound<'a>, Unwritable> {
+        Ok(self.open("{", "}"))
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Compound<'a>, Unwritable> {
+        Ok(self.open("{", "}"))
+    }
+    fn serialize_struct_variant(self, _: &'static str, _: u32, variant: &'static str, _: usize) -> Result<Compound<'a>, Unwritable> {
+        Ok(self.open_variant(variant, "{", "}}"))
+    }
+}
+
+impl serde::ser::SerializeSeq for Compound<'_> {
+    type Ok = bool;
+    type Error = Unwritable;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unwritable> {
+        self.item(value)
+    }
+    fn end(self) -> Result<bool, Unwritable> {
+        self.close()
+    }
+}
+
+impl serde::ser::SerializeTuple for Compound<'_> {
+    type Ok = bool;
+    type Error = Unwritable;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unwritable> {
+        self.item(value)
+    }
+    fn end(self) -> Result<bool, Unwritable> {
+        self.close()
+    }
+}
+
+impl serde::ser::SerializeTupleStruct for Compound<'_> {
+    type Ok = bool;
+    type Error = Unwritable;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unwritable> {
+        self.item(value)
+    }
+    fn end(self) -> Result<bool, Unwritable> {
+        self.close()
+    }
+}
+
+impl serde::ser::SerializeTupleVariant for Compound<'_> {
+    type Ok = bool;
+    type Error = Unwritable;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unwritable> {
+        self.item(value)
+    }
+    fn end(self) -> Result<bool, Unwritable> {
+        self.close()
+    }
+}
+
+impl serde::ser::SerializeMap for Compound<'_> {
+    type Ok = bool;
+    type Error = Unwritable;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Unwritable> {
+        self.entry_start = self.out.len();
+        if !self.first {
+            self.out.push(',');
+        }
+        // A key is a string; a number (or a boolean) becomes its text, as a JS property key.
+        let start = self.out.len();
+        if !key.serialize(Writer { out: self.out })? {
+            return Err(Unwritable);
+        }
+        if !self.out[start..].starts_with('"') {
+            self.out.insert(start, '"');
+            self.out.push('"');
+        }
+        self.out.push(':');
+        Ok(())
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unwritable> {
+        self.value(value)
+    }
+    fn end(self) -> Result<bool, Unwritable> {
+        self.close()
+    }
+}
+
+impl serde::ser::SerializeStruct for Compound<'_> {
+    type Ok = bool;
+    type Error = Unwritable;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Unwritable> {
+        self.key(key);
+        self.value(value)
+    }
+    fn end(self) -> Result<bool, Unwritable> {
+        self.close()
+    }
+}
+
+impl serde::ser::SerializeStructVariant for Compound<'_> {
+    type Ok = bool;
+    type Error = Unwritable;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Unwritable> {
+        self.key(key);
+        self.value(value)
+    }
+    fn end(self) -> Result<bool, Unwritable> {
+        self.close()
+    }
 }
 
 #[cfg(test)]
@@ -238,6 +666,198 @@ mod tests {
         assert!(from_str::<Value>(&text).is_ok());
         // Unclosed brackets count too.
         assert!(nests_deeper_than(&"[".repeat(200), MAX_DEPTH));
+    }
+
+    /// What [`write`] gives, or `"undefined"` when it writes nothing.
+    fn text<T: Serialize + ?Sized>(value: &T) -> String {
+        write(value).unwrap().unwrap_or_else(|| "undefined".into())
+    }
+
+    /// serde_json's value of `value` as JS reads it: the object entries whose value is `null`
+    /// left out (where [`write`] leaves out a `None`, as `JSON.stringify` leaves out
+    /// `undefined`), every number a float.
+    fn as_js_sees_it<T: Serialize>(value: &T) -> serde_json::Value {
+        js_numbers(serde_json::to_value(value).unwrap(), true)
+    }
+
+    /// What [`write`] wrote, read back, every number a float (its `null`s kept).
+    fn written<T: Serialize>(value: &T) -> serde_json::Value {
+        js_numbers(serde_json::from_str(&text(value)).unwrap(), false)
+    }
+
+    fn js_numbers(value: serde_json::Value, drop_nulls: bool) -> serde_json::Value {
+        match value {
+            serde_json::Value::Object(map) => {
+                map.into_iter().filter(|(_, v)| !(drop_nulls && v.is_null())).map(|(k, v)| (k, js_numbers(v, drop_nulls))).collect()
+            }
+            serde_json::Value::Array(items) => items.into_iter().map(|v| js_numbers(v, drop_nulls)).collect(),
+            // A JS number is a number: 10 and 10.0 are one value.
+            serde_json::Value::Number(n) => n.as_f64().map(serde_json::Value::from).unwrap_or_default(),
+            other => other,
+        }
+    }
+
+    #[test]
+    fn strings_are_escaped_as_json_stringify_and_serde_json_escape_them() {
+        let mut every: String = (0u8..0x80).map(char::from).collect();
+        every.push_str("\u{7f}\u{80}\u{fc}\u{2028}\u{2029}\u{fffd}\u{feff}\u{1f600}");
+        for text in [every.as_str(), "", "plain", "\"", "\\", "a\u{0}b", "\r\n\t\u{8}\u{c}\u{b}\u{1f}", "é\"ü\\"] {
+            let mut out = String::new();
+            write_string(&mut out, text);
+            assert_eq!(out, serde_json::to_string(text).unwrap(), "{text:?}");
+            assert_eq!(serde_json::from_str::<String>(&out).unwrap(), text);
+        }
+        // The short forms JSON.stringify uses, and \u00XX for the rest.
+        assert_eq!(text("\u{8}\u{c}\n\r\t\u{0}\u{1f}"), r#""\b\f\n\r\t\u0000\u001f""#);
+    }
+
+    #[test]
+    fn the_first_byte_to_escape_is_found_wherever_it_is() {
+        for special in [b'"', b'\\', b'\n', 0, 0x1f] {
+            for len in 0..40 {
+                for at in 0..len {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = special;
+                    // Bytes just above the ranges looked for, and non-ASCII, never count.
+                    if at + 1 < len {
+                        bytes[at + 1] = b' ';
+                    }
+                    assert_eq!(first_to_escape(&bytes), Some(at), "{special} at {at} of {len}");
+                }
+                let plain: Vec<u8> = (0..len).map(|i| [b' ', b'#', b'[', b']', 0x7f, 0xc3, 0xbc, b'!'][i % 8]).collect();
+                assert_eq!(first_to_escape(&plain), None, "{len}");
+            }
+        }
+    }
+
+    #[test]
+    fn numbers_are_integers_within_2_pow_53_and_floats_never_formatted_when_whole() {
+        assert_eq!(text(&MAX_SAFE_INTEGER), "9007199254740991");
+        assert_eq!(write(&(MAX_SAFE_INTEGER + 1)), Err(Unwritable), "rounded by JSON.parse: refused");
+        assert_eq!(write(&u64::MAX), Err(Unwritable));
+        assert_eq!(text(&-(MAX_SAFE_INTEGER as i64)), "-9007199254740991");
+        assert_eq!(write(&i64::MIN), Err(Unwritable));
+        assert_eq!(
+            (text(&0u8), text(&-7i32), text(&65_535u16), text(&(1u64 << 40))),
+            ("0".into(), "-7".into(), "65535".into(), "1099511627776".into())
+        );
+        assert_eq!(
+            (text(&25.0f64), text(&-3.0f64), text(&-0.0f64), text(&1e15f64)),
+            ("25".into(), "-3".into(), "-0".into(), "1000000000000000".into())
+        );
+        assert_eq!(
+            (text(&12.5f64), text(&0.1f64), text(&f64::NAN), text(&f64::INFINITY)),
+            ("12.5".into(), "0.1".into(), "null".into(), "null".into())
+        );
+        assert_eq!(serde_json::from_str::<f64>(&text(&1e300f64)).unwrap(), 1e300);
+    }
+
+    #[test]
+    fn none_is_left_out_of_objects_and_null_in_arrays() {
+        #[derive(serde::Serialize)]
+        #[serde(tag = "type", rename_all = "snake_case")]
+        enum Event {
+            Failed { status: Option<u16>, request_id: Option<String>, code: &'static str },
+            Aborted,
+        }
+        #[derive(serde::Serialize)]
+        enum Shapes {
+            Unit,
+            Newtype(Option<u8>),
+            Tuple(u8, Option<u8>),
+            Struct { a: Option<u8>, b: u8 },
+        }
+        assert_eq!(text(&Event::Failed { status: None, request_id: None, code: "x" }), r#"{"type":"failed","code":"x"}"#);
+        assert_eq!(
+            text(&Event::Failed { status: Some(503), request_id: Some("r".into()), code: "x" }),
+            r#"{"type":"failed","status":503,"request_id":"r","code":"x"}"#
+        );
+        assert_eq!(text(&Event::Aborted), r#"{"type":"aborted"}"#);
+        assert_eq!(text(&vec![Some(1), None, Some(3)]), "[1,null,3]");
+        assert_eq!((text(&None::<u8>), text(&())), ("undefined".into(), "undefined".into()));
+        assert_eq!(to_string(&None::<u8>), Ok("null".into()), "natively serde_json (wasm32: Err(Encode), as JSON.stringify(undefined))");
+        assert_eq!(text(&[Shapes::Unit, Shapes::Newtype(Some(1)), Shapes::Newtype(None)]), r#"["Unit",{"Newtype":1},{}]"#);
+        assert_eq!(text(&Shapes::Tuple(1, None)), r#"{"Tuple":[1,null]}"#);
+        assert_eq!(text(&Shapes::Struct { a: None, b: 2 }), r#"{"Struct":{"b":2}}"#);
+        let map: std::collections::BTreeMap<u32, Option<&str>> = [(1, Some("a")), (2, None), (3, Some("c"))].into();
+        assert_eq!(text(&map), r#"{"1":"a","3":"c"}"#, "maps are objects, keys as text");
+        let map: std::collections::BTreeMap<&str, Option<u8>> = [("a", None), ("b", None)].into();
+        assert_eq!(text(&map), "{}");
+        assert_eq!(text(&[("__proto__", 1)].into_iter().collect::<std::collections::BTreeMap<_, _>>()), r#"{"__proto__":1}"#);
+        assert_eq!(write(&serde_bytes_like()), Err(Unwritable));
+    }
+
+    /// A value serde writes as bytes, which JSON has no type for.
+    fn serde_bytes_like() -> impl Serialize {
+        struct Bytes;
+        impl Serialize for Bytes {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_bytes(b"x")
+            }
+        }
+        Bytes
+    }
+
+    #[test]
+    fn the_values_handed_to_js_read_as_serde_json_writes_them() {
+        use crate::client::ClientEvent;
+        use crate::validate::Issue;
+        let events = [
+            ClientEvent::Retry {
+                method: "GET",
+                path: "/v1/p/app-servers".into(),
+                attempt: 1,
+                delay_ms: 250,
+                status: None,
+                code: "network",
+            },
+            ClientEvent::Retry { method: "GET", path: "/x".into(), attempt: 2, delay_ms: 500, status: Some(429), code: "api" },
+            ClientEvent::ClockSkew { offset_ms: -360_000, path: "/x".into() },
+            ClientEvent::Throttled { rate: Some(2.5), max_in_flight: 4 },
+            ClientEvent::Throttled { rate: None, max_in_flight: 1 },
+        ];
+        for event in &events {
+            assert_eq!(written(event), as_js_sees_it(event), "{event:?}");
+        }
+        let issues = vec![Issue::new("/items/0/\u{1}\"k\\", "x.y", "line\nbreak \u{fffd}")];
+        assert_eq!(written(&issues), as_js_sees_it(&issues));
+    }
+
+    #[cfg(feature = "rollout")]
+    #[test]
+    fn plans_reports_and_run_events_read_as_serde_json_writes_them() {
+        use crate::model::{IpVirtual, VmStatus};
+        use crate::rollout::plan::{parse_options, plan_rollout, GroupState, ServerState};
+        use crate::rollout::report::Report;
+        let servers: Vec<ServerState> = (0..30)
+            .map(|i| ServerState {
+                id: format!("s{i}"),
+                name: Some(format!("name \"{i}\"\t\u{1}\\ \u{2028}\u{fffd}")),
+                server_group_id: Some(format!("g{}", i % 3)),
+                vm_status: Some(if i == 7 { VmStatus::Deleting } else { VmStatus::Active }),
+                session_count: Some(i % 4),
+                maintain_status: Some(i == 5),
+                ..Default::default()
+            })
+            .collect();
+        let groups: Vec<GroupState> = (0..2)
+            .map(|g| GroupState {
+                id: format!("g{g}"),
+                name: None,
+                ip_virtual: Some(IpVirtual { enable: g == 0 }),
+                app_server_count: Some(10),
+            })
+            .collect();
+        for options in
+            [r#"{"maxUnavailable":"12.5%","haltAfterFailures":"10%","batchSize":3}"#, r#"{"maxUnavailable":4,"enable":true,"drain":true}"#]
+        {
+            let options = parse_options(Some(&from_str::<Value>(options).unwrap())).unwrap();
+            let plan = plan_rollout(&servers, &groups, &options);
+            assert!(!plan.skipped.is_empty() && !plan.warnings.is_empty() && plan.waves.len() > 1);
+            assert_eq!(written(&plan), as_js_sees_it(&plan));
+            let report = Report::new(&plan, 1_700_000_000_000);
+            assert_eq!(written(&report), as_js_sees_it(&report));
+        }
     }
 
     #[test]

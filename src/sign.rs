@@ -4,6 +4,7 @@
 //! SDK's own vectors pin it byte for byte (`tests/vectors/signing.json`). The gateway reuses
 //! [`signature_for`] to verify what it receives, so both sides share one canonical form.
 
+use crate::json::write_string;
 use hmac::{Hmac, Mac};
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use sha2::{Digest, Sha256};
@@ -414,79 +415,25 @@ impl Signed {
         let mut out =
             String::with_capacity(96 + self.url.len() + headers + self.signed_headers.len() * 2 + 2 * self.canonical_request.len());
         out.push_str("{\"url\":");
-        push_json_string(&mut out, &self.url);
+        write_string(&mut out, &self.url);
         out.push_str(",\"headers\":{");
         for (index, (name, value)) in self.headers.iter().enumerate() {
             if index > 0 {
                 out.push(',');
             }
-            push_json_string(&mut out, name);
+            write_string(&mut out, name);
             out.push(':');
-            push_json_string(&mut out, value);
+            write_string(&mut out, value);
         }
         out.push_str("},\"signedHeaders\":");
-        push_json_string(&mut out, &self.signed_headers);
+        write_string(&mut out, &self.signed_headers);
         out.push_str(",\"signature\":");
-        push_json_string(&mut out, &self.signature);
+        write_string(&mut out, &self.signature);
         out.push_str(",\"canonicalRequest\":");
-        push_json_string(&mut out, &self.canonical_request);
+        write_string(&mut out, &self.canonical_request);
         out.push('}');
         out
     }
-}
-
-/// `text` as a JSON string: `"` and `\` escaped, other control characters as `\n`, `\t` or
-/// `\u00XX`, everything else as it is.
-fn push_json_string(out: &mut String, text: &str) {
-    out.push('"');
-    let mut rest = text;
-    while let Some(at) = first_to_escape(rest.as_bytes()) {
-        // The byte at `at` is ASCII, so `at` and `at + 1` fall on character boundaries.
-        let (Some(before), Some(&byte), Some(after)) = (rest.get(..at), rest.as_bytes().get(at), rest.get(at + 1..)) else {
-            break;
-        };
-        out.push_str(before);
-        match byte {
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            b'\n' => out.push_str("\\n"),
-            b'\t' => out.push_str("\\t"),
-            _ => {
-                out.push_str("\\u00");
-                out.push(HEX_DIGITS[(byte >> 4) as usize] as char);
-                out.push(HEX_DIGITS[(byte & 15) as usize] as char);
-            }
-        }
-        rest = after;
-    }
-    out.push_str(rest);
-    out.push('"');
-}
-
-fn must_escape(byte: &u8) -> bool {
-    *byte < 0x20 || *byte == b'"' || *byte == b'\\'
-}
-
-/// The index of the first byte JSON must escape, looked for eight bytes at a time (a canonical
-/// request is hundreds of bytes, and this is on `signRequest`'s hot path).
-fn first_to_escape(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-    // Whether any byte of `x` is below `n` (n <= 128), exactly: the classic bit trick.
-    let any_below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH_BITS != 0;
-    let any_equal = |x: u64, byte: u8| any_below(x ^ (ONES * byte as u64), 1);
-    let mut chunks = bytes.chunks_exact(8);
-    let mut offset = 0;
-    for chunk in &mut chunks {
-        let x = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-        if any_below(x, 0x20) || any_equal(x, b'"') || any_equal(x, b'\\') {
-            if let Some(index) = chunk.iter().position(must_escape) {
-                return Some(offset + index);
-            }
-        }
-        offset += 8;
-    }
-    chunks.remainder().iter().position(must_escape).map(|index| offset + index)
 }
 
 /// Why a request could not be signed. Messages never include a credential; a header is
@@ -886,25 +833,6 @@ mod tests {
             assert_eq!(wire_path(path), path);
         }
         assert!(!is_plain_path("/a%20b") && !is_plain_path("/a b") && !is_plain_path("/\u{fc}"));
-    }
-
-    #[test]
-    fn the_first_byte_to_escape_is_found_wherever_it_is() {
-        for special in [b'"', b'\\', b'\n', 0, 0x1f] {
-            for len in 0..40 {
-                for at in 0..len {
-                    let mut bytes = vec![b'a'; len];
-                    bytes[at] = special;
-                    // Bytes just above the ranges looked for, and non-ASCII, never count.
-                    if at + 1 < len {
-                        bytes[at + 1] = b' ';
-                    }
-                    assert_eq!(first_to_escape(&bytes), Some(at), "{special} at {at} of {len}");
-                }
-                let plain: Vec<u8> = (0..len).map(|i| [b' ', b'#', b'[', b']', 0x7f, 0xc3, 0xbc, b'!'][i % 8]).collect();
-                assert_eq!(first_to_escape(&plain), None, "{len}");
-            }
-        }
     }
 
     #[test]

@@ -167,7 +167,7 @@ impl JsClient {
                     }
                 };
                 let all = client.list_all_servers::<Raw>(query.as_ref(), concurrency, signal.as_ref(), &report).await?;
-                Ok(to_js(&all))
+                Ok(listing_to_js(all))
             })
         })
     }

@@ -1,15 +1,16 @@
 //! Every conversion between JS values and Rust ones, in one place: the catching readers of a
 //! caller's input ([`InputReader`] into a [`Value`], `js_value::from_js` into a typed value), the
-//! readers of options, and what goes back to JS (values, answers and errors).
+//! readers of options, and what goes back to JS (values as one JSON text each, answers and
+//! errors).
 
 use crate::error::Error;
-use crate::js_value::{checked_is_array, checked_is_view, checked_keys, field, from_js, serializer, MAX_INPUT_DEPTH, MAX_INPUT_VALUES};
+use crate::js_value::{checked_is_array, checked_is_view, checked_keys, field, from_js, MAX_INPUT_DEPTH, MAX_INPUT_VALUES};
 use crate::json::Value;
 use crate::model::ServerRecord;
 use crate::sign::QueryValue;
 use crate::validate::{self, Issue};
 use js_sys::{Function, Object, Reflect, Uint8Array};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
@@ -21,12 +22,6 @@ pub(super) struct Raw(pub(super) JsValue);
 impl<'de> Deserialize<'de> for Raw {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         crate::js_value::js_value(deserializer).map(Raw)
-    }
-}
-
-impl Serialize for Raw {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serde_wasm_bindgen::preserve::serialize(&self.0, serializer)
     }
 }
 
@@ -66,9 +61,33 @@ pub(super) fn arg<T: Into<JsValue>>(value: Option<T>) -> JsValue {
     value.map(Into::into).unwrap_or(JsValue::UNDEFINED)
 }
 
+/// A value as JS gets it: written as one JSON text in the wasm, made into the object by the
+/// host's `JSON.parse` in one crossing (not property by property), which defines every key it
+/// reads (a key `__proto__` stays a key). `None` fields are left out, as `JSON.stringify`
+/// leaves out `undefined` (see `json::write`).
 pub(super) fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
-    // Our own types always serialize; undefined would only hide a bug, never a secret.
-    value.serialize(&serializer()).unwrap_or(JsValue::UNDEFINED)
+    // Our own types always write; undefined would only hide a bug, never a secret.
+    match crate::json::write(value) {
+        Ok(Some(text)) => parse_text(&text),
+        _ => JsValue::UNDEFINED,
+    }
+}
+
+/// Not generic: one copy of the crossing for every type [`to_js`] writes.
+fn parse_text(text: &str) -> JsValue {
+    js_sys::JSON::parse(text).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// listAllServers' result: `{ count, items, stopped? }`, the items the very objects the host
+/// parsed from the pages (nothing of them is read or written again).
+pub(super) fn listing_to_js(listing: crate::client::Listing<Raw>) -> JsValue {
+    let result: JsValue = Object::new().into();
+    set(&result, "count", listing.count);
+    set(&result, "items", listing.items.into_iter().map(|raw| raw.0).collect::<js_sys::Array>());
+    if let Some(stopped) = listing.stopped {
+        set(&result, "stopped", to_js(&stopped));
+    }
+    result
 }
 
 pub(super) fn set(target: &JsValue, key: &str, value: impl Into<JsValue>) {
@@ -262,11 +281,14 @@ pub(super) fn input_field(object: &JsValue, key: &str) -> Result<Option<JsValue>
     }
 }
 
+/// `{ ok, errors }` of the validators.
 pub(super) fn validation_result(issues: Vec<Issue>) -> JsValue {
-    let result = Object::new();
-    set(&result, "ok", issues.is_empty());
-    set(&result, "errors", to_js(&issues));
-    result.into()
+    #[derive(Serialize)]
+    struct ValidationResult {
+        ok: bool,
+        errors: Vec<Issue>,
+    }
+    to_js(&ValidationResult { ok: issues.is_empty(), errors: issues })
 }
 
 pub(super) fn query_value(value: Value, path: &str, out: &mut Vec<QueryValue>) -> Result<(), JsValue> {

@@ -5,11 +5,11 @@
 use super::client::{Core, JsClient};
 use super::convert::*;
 use crate::error::Error;
-use crate::rollout::plan::{parse_options, skip_reason, Plan, ServerState};
+use crate::rollout::plan::{parse_options, skip_reason, Plan, ServerState, SkipReason};
 use crate::rollout::report::Report;
 use crate::rollout::run::{resume_rollout, run_rollout, Event, Hooks, RunOptions};
 use crate::rollout::{plan_with_groups, retry::Backoff};
-use js_sys::{Function, Object, Promise};
+use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
@@ -126,13 +126,13 @@ pub fn block_reason_js(
 ) -> Result<JsValue, JsValue> {
     let server: ServerState = read_typed(server, "/server", "server.invalid", "server must be a server object with an id")?;
     let options = parse_options(optional_value(arg(options), "")?.as_ref()).map_err(|issues| js_error(Error::Validation(issues)))?;
+    #[derive(serde::Serialize)]
+    struct BlockReason {
+        reason: SkipReason,
+        detail: String,
+    }
     Ok(match skip_reason(&server, &options) {
         None => JsValue::NULL,
-        Some((reason, detail)) => {
-            let result: JsValue = Object::new().into();
-            set(&result, "reason", to_js(&reason));
-            set(&result, "detail", detail);
-            result
-        }
+        Some((reason, detail)) => to_js(&BlockReason { reason, detail }),
     })
 }
