@@ -600,7 +600,7 @@ impl serde::ser::SerializeMap for Compound<'_> {
         if !key.serialize(Writer { out: self.out })? {
             return Err(Unwritable);
         }
-        if !self.out[start..].starts_with('"') {
+        if !self.out.get(start..).is_some_and(|key| key.starts_with('"')) {
             self.out.insert(start, '"');
             self.out.push('"');
         }
