@@ -12,6 +12,7 @@ pub mod config;
 pub mod error;
 pub mod json;
 pub mod model;
+mod order;
 pub mod pacing;
 #[cfg(feature = "rollout")]
 pub mod rollout;

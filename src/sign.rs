@@ -122,8 +122,9 @@ pub fn wire_path(path: &str) -> String {
 
 /// The canonical query, which is also the query to send: sorted by key then value, encoded.
 pub fn canonical_query(pairs: &[(String, QueryValue)]) -> String {
+    // Stable: `true` and `1` compare equal but are written differently, so ties keep the caller's order.
     let mut sorted: Vec<&(String, QueryValue)> = pairs.iter().collect();
-    sorted.sort_by(|(ka, va), (kb, vb)| ka.cmp(kb).then_with(|| va.order(vb)));
+    crate::order::sort_by(&mut sorted, |(ka, va), (kb, vb)| ka.cmp(kb).then_with(|| va.order(vb)));
     sorted.iter().map(|(k, v)| format!("{}={}", encode_component(k), encode_component(&v.wire()))).collect::<Vec<_>>().join("&")
 }
 
@@ -185,8 +186,7 @@ fn payload_hash_declared(headers: &[(String, String)]) -> Option<&str> {
 /// Header names that get signed: all of them but those containing `_`, lower-cased, sorted.
 pub fn signed_header_names(headers: &[(String, String)]) -> Vec<String> {
     let mut names: Vec<String> = headers.iter().filter(|(n, _)| !n.contains('_')).map(|(n, _)| n.to_ascii_lowercase()).collect();
-    names.sort_unstable(); // equal names are identical: no stable sort needed (it weighs ~4 KB in the wasm)
-    names.dedup();
+    crate::order::sort_dedup(&mut names);
     names
 }
 

@@ -450,8 +450,7 @@ pub fn plan_rollout(servers: &[ServerState], groups: &[GroupState], options: &Ro
     let mut enable_by_group = BTreeMap::new();
     let mut max_unavailable_by_group = BTreeMap::new();
     let mut group_ids: Vec<&str> = eligible.iter().map(|s| s.server_group_id.as_deref().unwrap_or("")).collect();
-    group_ids.sort_unstable();
-    group_ids.dedup();
+    crate::order::sort_dedup(&mut group_ids);
     for group_id in group_ids {
         let group = groups.iter().find(|g| g.id == group_id);
         let group_enable = group.and_then(|g| g.ip_virtual).map(|v| v.enable);
@@ -492,7 +491,7 @@ pub fn plan_rollout(servers: &[ServerState], groups: &[GroupState], options: &Ro
     }
 
     // Idle servers first, the busiest last; otherwise the user's order.
-    eligible.sort_by_key(|s| s.sessions());
+    crate::order::sort_by(&mut eligible, |a, b| a.sessions().cmp(&b.sessions()));
     let waves = build_waves(&eligible, &max_unavailable_by_group, options);
 
     let planned: Vec<&&ServerState> = eligible.iter().collect();

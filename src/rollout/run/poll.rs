@@ -58,7 +58,7 @@ impl PollSchedule {
     /// The median of how long recent jobs were seen running; `None` before any job finished.
     fn learned_end_ms(&self) -> Option<u64> {
         let mut seen: Vec<u64> = self.seen_running_ms.iter().copied().collect();
-        seen.sort_unstable();
+        crate::order::sort_by(&mut seen, u64::cmp);
         seen.get(seen.len() / 2).copied()
     }
 }

@@ -36,8 +36,7 @@ impl<T: Transport> Runner<'_, T> {
                 let report = self.report.borrow();
                 ids.iter().filter_map(|id| report.plan.snapshot_of(id)?.server_group_id.clone()).collect()
             };
-            groups.sort_unstable();
-            groups.dedup();
+            crate::order::sort_dedup(&mut groups);
             // GROUPS_AT_ONCE lanes, each listing its share of the groups one after another.
             let lanes = (0..GROUPS_AT_ONCE.min(groups.len())).map(|lane| {
                 let mine: Vec<&String> = groups.iter().skip(lane).step_by(GROUPS_AT_ONCE).collect();
