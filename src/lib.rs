@@ -10,6 +10,7 @@ pub mod batch;
 pub mod client;
 pub mod config;
 pub mod error;
+mod hash;
 pub mod json;
 pub mod model;
 mod order;

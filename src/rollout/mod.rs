@@ -7,8 +7,8 @@ pub mod report;
 pub mod retry;
 pub mod run;
 
+use crate::hash::HashMap;
 use std::cell::OnceCell;
-use std::collections::HashMap;
 
 /// Positions of items by id, built on first use, so that lookups in reports of tens of
 /// thousands of servers stay constant-time. It is not data: serde skips it, and it never makes

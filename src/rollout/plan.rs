@@ -426,7 +426,7 @@ pub fn skip_reason(server: &ServerState, options: &RolloutOptions) -> Option<(Sk
 pub fn plan_rollout(servers: &[ServerState], groups: &[GroupState], options: &RolloutOptions) -> Plan {
     let mut warnings = Vec::new();
     let mut skipped = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = crate::hash::HashSet::default();
     let mut eligible: Vec<&ServerState> = Vec::new();
     let mut snapshot = Vec::new();
     for server in servers {

@@ -27,11 +27,11 @@ use super::report::{Outcome, Reason, Report, RunStatus};
 use super::retry::{Backoff, FailureClass, SplitMix64};
 use crate::client::Client;
 use crate::error::Error;
+use crate::hash::HashSet;
 use crate::transport::Transport;
 use poll::PollSchedule;
 use serde::Serialize;
 use std::cell::{Cell, RefCell};
-use std::collections::HashSet;
 
 /// How the note naming servers the run could not take out of maintenance starts (the page
 /// opens the notes when one does).

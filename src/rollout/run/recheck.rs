@@ -8,10 +8,10 @@
 //! change that rules the server out skips it with the plan's own rule.
 
 use super::{Event, Runner};
+use crate::hash::HashSet;
 use crate::rollout::plan::{skip_reason, ServerState, SkipReason};
 use crate::rollout::report::{Outcome, ServerReport, UnknownReason};
 use crate::transport::Transport;
-use std::collections::HashSet;
 
 impl<T: Transport> Runner<'_, T> {
     /// Reads every server not yet finished and compares it with the plan: a server whose
