@@ -13,7 +13,7 @@ pub mod error;
 mod hash;
 pub mod json;
 pub mod model;
-mod order;
+pub mod order;
 pub mod pacing;
 #[cfg(feature = "rollout")]
 pub mod rollout;

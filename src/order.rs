@@ -82,6 +82,119 @@ pub fn sort_dedup<T: Ord>(items: &mut Vec<T>) {
     }
 }
 
+/// A map from text keys (group or server ids) to values, kept as one sorted vector: what the
+/// engine needs of `BTreeMap<String, V>` (about 18 KB of wasm for its two value types), with
+/// the same order, serde form (a map) and `Debug`. Lookups are binary searches.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SortedMap<V>(Vec<(String, V)>);
+
+impl<V> Default for SortedMap<V> {
+    fn default() -> Self {
+        SortedMap(Vec::new())
+    }
+}
+
+impl<V> SortedMap<V> {
+    fn find(&self, key: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key))
+    }
+
+    pub fn get(&self, key: &str) -> Option<&V> {
+        self.find(key).ok().and_then(|i| self.0.get(i)).map(|(_, v)| v)
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut V> {
+        self.find(key).ok().and_then(|i| self.0.get_mut(i)).map(|(_, v)| v)
+    }
+
+    /// Sets `key` to `value` (keys inserted in order are appended: no shifting).
+    pub fn insert(&mut self, key: String, value: V) {
+        match self.find(&key) {
+            Ok(i) => {
+                if let Some(slot) = self.0.get_mut(i) {
+                    slot.1 = value;
+                }
+            }
+            Err(i) => self.0.insert(i, (key, value)),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &V)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.0.iter().map(|(_, v)| v)
+    }
+
+    pub fn retain(&mut self, mut keep: impl FnMut(&String, &mut V) -> bool) {
+        self.0.retain_mut(|(k, v)| keep(k, v));
+    }
+}
+
+impl<V> FromIterator<(String, V)> for SortedMap<V> {
+    /// Like `BTreeMap`'s: in key order, the last value of a repeated key kept.
+    fn from_iter<I: IntoIterator<Item = (String, V)>>(pairs: I) -> Self {
+        let mut entries: Vec<(String, V)> = pairs.into_iter().collect();
+        entries.reverse(); // the last of equal keys first, so that the stable sort keeps it first
+        sort_by(&mut entries, |a, b| a.0.cmp(&b.0));
+        entries.dedup_by(|later, first| later.0 == first.0);
+        SortedMap(entries)
+    }
+}
+
+impl<V: std::fmt::Debug> std::fmt::Debug for SortedMap<V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+#[cfg(test)]
+impl<V> std::ops::Index<&str> for SortedMap<V> {
+    type Output = V;
+    fn index(&self, key: &str) -> &V {
+        self.get(key).expect("no such key")
+    }
+}
+
+impl<V: serde::Serialize> serde::Serialize for SortedMap<V> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
+impl<'de, V: serde::Deserialize<'de>> serde::Deserialize<'de> for SortedMap<V> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entries<V>(std::marker::PhantomData<V>);
+        impl<'de, V: serde::Deserialize<'de>> serde::de::Visitor<'de> for Entries<V> {
+            type Value = SortedMap<V>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry::<String, V>()? {
+                    entries.push(entry);
+                }
+                Ok(entries.into_iter().collect())
+            }
+        }
+        deserializer.deserialize_map(Entries(std::marker::PhantomData))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,6 +234,39 @@ mod tests {
             let (a, b) = (items[pair[0]], items[pair[1]]);
             assert!(a.0 < b.0 || (a.0 == b.0 && a.1 < b.1), "{a:?} before {b:?}");
         }
+    }
+
+    #[test]
+    fn sorted_map_behaves_as_a_btree_map() {
+        use std::collections::BTreeMap;
+        let pairs: Vec<(String, u64)> = sample(400, 50, 3).into_iter().map(|(k, i)| (format!("g{k}"), i as u64)).collect();
+        let ours: SortedMap<u64> = pairs.iter().cloned().collect();
+        let theirs: BTreeMap<String, u64> = pairs.iter().cloned().collect();
+        assert_eq!(ours.iter().collect::<Vec<_>>(), theirs.iter().collect::<Vec<_>>());
+        assert_eq!(format!("{ours:?}"), format!("{theirs:?}"));
+        let (mut ours_inserted, mut theirs_inserted) = (SortedMap::default(), BTreeMap::new());
+        for (k, v) in &pairs {
+            ours_inserted.insert(k.clone(), *v);
+            theirs_inserted.insert(k.clone(), *v);
+        }
+        assert_eq!(ours_inserted, ours);
+        assert_eq!(ours.get("g7"), theirs.get("g7"));
+        assert_eq!(ours.get("none"), None);
+        ours_inserted.retain(|_, v| *v % 2 == 0);
+        theirs_inserted.retain(|_, v| *v % 2 == 0);
+        assert_eq!(ours_inserted.keys().collect::<Vec<_>>(), theirs_inserted.keys().collect::<Vec<_>>());
+        if let Some(v) = ours_inserted.get_mut("g3") {
+            *v += 1;
+        }
+        assert_eq!(ours_inserted.len(), theirs_inserted.len());
+        let text = crate::json::to_string(&ours).unwrap_or_default();
+        assert_eq!(text, crate::json::to_string(&theirs).unwrap_or_default());
+        let back: SortedMap<u64> = crate::json::from_str(&text).unwrap();
+        assert_eq!(back, ours);
+        // A repeated key in the input: the last value wins, as in a BTreeMap.
+        let repeated: SortedMap<u64> = crate::json::from_str(r#"{"b":1,"a":2,"b":3}"#).unwrap();
+        assert_eq!(format!("{repeated:?}"), r#"{"a": 2, "b": 3}"#);
+        assert!(crate::json::from_str::<SortedMap<u64>>("[1]").is_err());
     }
 
     #[test]

@@ -6,9 +6,9 @@
 
 use crate::json::Value;
 use crate::model::{AppServer, IpVirtual, JobStatus, JobType, ServerGroup, ServerStatus, TaskStatus, VmStatus};
+use crate::order::SortedMap;
 use crate::validate::{check_unknown_fields, Issue, MAX_BATCH_ITEMS};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// What the planner needs of a server; read from ListServers items (other fields ignored).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -367,9 +367,9 @@ pub struct PlanSummary {
 pub struct Plan {
     pub options: RolloutOptions,
     /// The `enable` each group's servers are sent.
-    pub enable_by_group: BTreeMap<String, bool>,
+    pub enable_by_group: SortedMap<bool>,
     /// How many servers of each group may reboot at once.
-    pub max_unavailable_by_group: BTreeMap<String, u32>,
+    pub max_unavailable_by_group: SortedMap<u32>,
     pub waves: Vec<Wave>,
     pub skipped: Vec<Skipped>,
     pub warnings: Vec<Warning>,
@@ -447,8 +447,8 @@ pub fn plan_rollout(servers: &[ServerState], groups: &[GroupState], options: &Ro
     }
 
     // Group settings: what to send, and how many may be down at once.
-    let mut enable_by_group = BTreeMap::new();
-    let mut max_unavailable_by_group = BTreeMap::new();
+    let mut enable_by_group = SortedMap::default();
+    let mut max_unavailable_by_group = SortedMap::default();
     let mut group_ids: Vec<&str> = eligible.iter().map(|s| s.server_group_id.as_deref().unwrap_or("")).collect();
     crate::order::sort_dedup(&mut group_ids);
     for group_id in group_ids {
@@ -537,7 +537,7 @@ fn display_group(id: &str) -> &str {
 
 /// Fills waves greedily in order: a server joins the current wave while its group has room
 /// under its limit and the wave has room for `concurrency` batches.
-fn build_waves(servers: &[&ServerState], caps: &BTreeMap<String, u32>, options: &RolloutOptions) -> Vec<Wave> {
+fn build_waves(servers: &[&ServerState], caps: &SortedMap<u32>, options: &RolloutOptions) -> Vec<Wave> {
     let wave_capacity = options.batch_size * options.concurrency;
     let mut remaining: Vec<&ServerState> = servers.to_vec();
     let mut waves = Vec::new();
@@ -594,7 +594,7 @@ mod tests {
     /// Every wave, for every group, stays within the group's limit.
     fn assert_within_limits(plan: &Plan, servers: &[ServerState]) {
         for wave in &plan.waves {
-            let mut per_group: BTreeMap<&str, u32> = BTreeMap::new();
+            let mut per_group: std::collections::BTreeMap<&str, u32> = std::collections::BTreeMap::new();
             for id in wave.server_ids() {
                 let s = servers.iter().find(|s| &s.id == id).unwrap();
                 *per_group.entry(s.server_group_id.as_deref().unwrap()).or_default() += 1;
