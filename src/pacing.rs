@@ -65,8 +65,9 @@ pub struct Pacer {
     max_in_flight: usize,
     /// Send times within the last second, to measure the rate actually sent.
     recent: VecDeque<u64>,
-    /// Answers within the last second: when, and whether it was a 429.
-    answers: VecDeque<(u64, bool)>,
+    /// Answers within the last second: when, shifted left one bit, the low bit set for a 429
+    /// (a deque of `u64` like `recent`: one deque type compiled into the wasm).
+    answers: VecDeque<u64>,
     last_decrease_ms: Option<u64>,
     last_increase_ms: u64,
     throttles: u64,
@@ -152,12 +153,13 @@ impl Pacer {
             }
             self.rate = Some(capped);
         }
-        self.answers.push_back((now_ms, outcome == Outcome::Throttled));
+        self.answers.push_back((now_ms << 1) | (outcome == Outcome::Throttled) as u64);
         // The last second's answers, or the latest NOISE_WINDOW_ANSWERS when that is fewer.
         while self
             .answers
             .front()
-            .is_some_and(|&(t, _)| t + NOISE_LOOKBACK_MS <= now_ms || (t + 1000 <= now_ms && self.answers.len() > NOISE_WINDOW_ANSWERS))
+            .map(|&answer| answer >> 1)
+            .is_some_and(|t| t + NOISE_LOOKBACK_MS <= now_ms || (t + 1000 <= now_ms && self.answers.len() > NOISE_WINDOW_ANSWERS))
         {
             self.answers.pop_front();
         }
@@ -178,7 +180,7 @@ impl Pacer {
             return;
         }
         let answered = self.answers.len();
-        let throttled = self.answers.iter().filter(|(_, throttled)| *throttled).count();
+        let throttled = self.answers.iter().filter(|&&answer| answer & 1 == 1).count();
         if answered >= NOISE_MIN_ANSWERS && (throttled as f64) <= answered as f64 * NOISE_SHARE {
             return;
         }
