@@ -616,7 +616,7 @@ fn check_raw_url(url: &str) -> Result<(), SignError> {
     if url.contains('?') {
         return Err(SignError::UrlHasQuery);
     }
-    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let after_scheme = crate::error::matches_of(url, "://").first().and_then(|&at| url.get(at + 3..)).unwrap_or(url);
     let authority = after_scheme.split('/').next().unwrap_or("");
     if authority.contains('@') {
         return Err(SignError::UrlHasUserinfo);
