@@ -120,7 +120,7 @@ pub const REDACTED: &str = "[REDACTED]";
 pub fn redact(text: &str, secrets: &[&str]) -> String {
     let mut out = text.to_owned();
     for secret in secrets.iter().filter(|s| s.len() >= 4) {
-        let found = matches_of(&out, secret);
+        let found = crate::text::matches_of(&out, secret);
         if found.is_empty() {
             continue;
         }
@@ -135,47 +135,6 @@ pub fn redact(text: &str, secrets: &[&str]) -> String {
         out = redacted;
     }
     out
-}
-
-/// Where `needle` occurs in `text`, left to right, not overlapping (as `str::match_indices`),
-/// by Knuth-Morris-Pratt: linear in the text whatever it holds. `str::find`, `contains` and
-/// `replace` with a `&str` pattern compile core's Two-Way searcher into the wasm (about 3 KB).
-/// A match of UTF-8 in UTF-8 always starts and ends on character boundaries.
-pub(crate) fn matches_of(text: &str, needle: &str) -> Vec<usize> {
-    let (text, needle) = (text.as_bytes(), needle.as_bytes());
-    let mut found = Vec::new();
-    let Some(&first) = needle.first() else { return found };
-    // fallback[i]: the longest proper prefix of needle[..=i] that is also a suffix of it.
-    let mut fallback = vec![0; needle.len()];
-    let mut k = 0;
-    for (i, &byte) in needle.iter().enumerate().skip(1) {
-        while k > 0 && needle.get(k) != Some(&byte) {
-            k = fallback.get(k - 1).copied().unwrap_or(0);
-        }
-        if needle.get(k) == Some(&byte) {
-            k += 1;
-        }
-        if let Some(slot) = fallback.get_mut(i) {
-            *slot = k;
-        }
-    }
-    let mut k = 0;
-    for (i, &byte) in text.iter().enumerate() {
-        if k == 0 && byte != first {
-            continue;
-        }
-        while k > 0 && needle.get(k) != Some(&byte) {
-            k = fallback.get(k - 1).copied().unwrap_or(0);
-        }
-        if needle.get(k) == Some(&byte) {
-            k += 1;
-        }
-        if k == needle.len() {
-            found.push(i + 1 - k);
-            k = 0;
-        }
-    }
-    found
 }
 
 /// Cuts a string to at most `max` bytes on a character boundary.
@@ -340,19 +299,6 @@ mod tests {
         assert_eq!(e.body.as_deref().map(str::len), Some(MAX_KEPT_BODY));
         let e = parse(401, &"[".repeat(100_000));
         assert_eq!(e.error_code, "response.invalid");
-    }
-
-    #[test]
-    fn matches_of_finds_what_match_indices_finds() {
-        let texts = ["", "a", "aaaa", "abababab", "xx://y://z", "aabaabaab", "ééé日本語é", "SECRETSECRET", "abcabcabd abcabd"];
-        let needles = ["a", "aa", "ab", "aba", "://", "aab", "é", "日本", "SECRET", "abcabd", "zzz"];
-        for text in texts {
-            for needle in needles {
-                let theirs: Vec<usize> = text.match_indices(needle).map(|(at, _)| at).collect();
-                assert_eq!(matches_of(text, needle), theirs, "{needle:?} in {text:?}");
-            }
-        }
-        assert!(matches_of("abc", "").is_empty());
     }
 
     #[test]

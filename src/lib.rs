@@ -18,6 +18,7 @@ pub mod pacing;
 #[cfg(feature = "rollout")]
 pub mod rollout;
 pub mod sign;
+pub mod text;
 pub mod transport;
 pub mod url_parts;
 pub mod validate;

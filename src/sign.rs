@@ -117,7 +117,8 @@ pub fn wire_path(path: &str) -> String {
     if is_plain_path(path) {
         return path.to_owned();
     }
-    path.split('/').map(|segment| encode_component(&decode_component(segment))).collect::<Vec<_>>().join("/")
+    let segments: Vec<String> = path.split('/').map(|segment| encode_component(&decode_component(segment))).collect();
+    crate::text::join(&segments, "/")
 }
 
 /// The canonical query, which is also the query to send: sorted by key then value, encoded.
@@ -125,7 +126,8 @@ pub fn canonical_query(pairs: &[(String, QueryValue)]) -> String {
     // Stable: `true` and `1` compare equal but are written differently, so ties keep the caller's order.
     let mut sorted: Vec<&(String, QueryValue)> = pairs.iter().collect();
     crate::order::sort_by(&mut sorted, |(ka, va), (kb, vb)| ka.cmp(kb).then_with(|| va.order(vb)));
-    sorted.iter().map(|(k, v)| format!("{}={}", encode_component(k), encode_component(&v.wire()))).collect::<Vec<_>>().join("&")
+    let pairs: Vec<String> = sorted.iter().map(|(k, v)| format!("{}={}", encode_component(k), encode_component(&v.wire()))).collect();
+    crate::text::join(&pairs, "&")
 }
 
 /// The (key, value) pairs of a query string as received on the wire, decoded.
@@ -206,7 +208,7 @@ pub struct Canonical<'a> {
 
 impl Canonical<'_> {
     pub fn canonical_request(&self) -> String {
-        self.canonical_request_with(&self.signed_headers.join(";"))
+        self.canonical_request_with(&crate::text::join(self.signed_headers, ";"))
     }
 
     /// The canonical request, given the signed header names already joined with `;`.
@@ -300,7 +302,12 @@ impl Authorization {
     }
 
     pub fn header_value(&self) -> String {
-        format!("{ALGORITHM} Access={}, SignedHeaders={}, Signature={}", self.access, self.signed_headers.join(";"), self.signature)
+        format!(
+            "{ALGORITHM} Access={}, SignedHeaders={}, Signature={}",
+            self.access,
+            crate::text::join(&self.signed_headers, ";"),
+            self.signature
+        )
     }
 }
 
@@ -616,7 +623,7 @@ fn check_raw_url(url: &str) -> Result<(), SignError> {
     if url.contains('?') {
         return Err(SignError::UrlHasQuery);
     }
-    let after_scheme = crate::error::matches_of(url, "://").first().and_then(|&at| url.get(at + 3..)).unwrap_or(url);
+    let after_scheme = crate::text::matches_of(url, "://").first().and_then(|&at| url.get(at + 3..)).unwrap_or(url);
     let authority = after_scheme.split('/').next().unwrap_or("");
     if authority.contains('@') {
         return Err(SignError::UrlHasUserinfo);
@@ -743,7 +750,7 @@ pub fn sign(input: &SignInput) -> Result<Signed, SignError> {
         headers.push(("Host".into(), authority.clone()));
     }
     let names = signed_header_names(&headers);
-    let signed_headers = names.join(";");
+    let signed_headers = crate::text::join(&names, ";");
     let canonical = Canonical {
         method: input.method,
         path: &path,

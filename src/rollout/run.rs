@@ -392,7 +392,7 @@ impl<'a, T: Transport> Runner<'a, T> {
             let stranded: Vec<String> = self.report.borrow().servers.iter().filter(|s| s.holds_run_mark()).map(|s| s.id.clone()).collect();
             self.report.borrow_mut().notes.push(format!(
                 "{LEFT_IN_MAINTENANCE} by this run: {} ({error}); resume this report to lift the marks, or lift them by hand",
-                stranded.join(", ")
+                crate::text::join(&stranded, ", ")
             ));
         }
 
