@@ -426,11 +426,12 @@ pub fn skip_reason(server: &ServerState, options: &RolloutOptions) -> Option<(Sk
 pub fn plan_rollout(servers: &[ServerState], groups: &[GroupState], options: &RolloutOptions) -> Plan {
     let mut warnings = Vec::new();
     let mut skipped = Vec::new();
-    let mut seen = crate::hash::HashSet::default();
+    // Owned ids: the one set type of the engine (a set of `&str` would be another in the wasm).
+    let mut seen: crate::hash::HashSet<String> = crate::hash::HashSet::default();
     let mut eligible: Vec<&ServerState> = Vec::new();
     let mut snapshot = Vec::new();
     for server in servers {
-        if !seen.insert(server.id.as_str()) {
+        if !seen.insert(server.id.clone()) {
             skipped.push(Skipped {
                 id: server.id.clone(),
                 name: server.name.clone(),
