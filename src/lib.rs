@@ -11,6 +11,8 @@ pub mod client;
 pub mod config;
 pub mod error;
 mod hash;
+#[cfg(any(target_arch = "wasm32", test))]
+mod heap;
 pub mod json;
 pub mod model;
 pub mod order;
