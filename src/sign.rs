@@ -812,6 +812,22 @@ mod tests {
     }
 
     #[test]
+    fn query_values_that_compare_equal_keep_the_callers_order() {
+        // `true` and `1` sort as equals but are written differently: only a stable sort keeps
+        // the order the caller gave (the order std's stable sort gives).
+        let q: Vec<(String, QueryValue)> = (0..200)
+            .map(|i: u32| {
+                let key = format!("k{}", i.wrapping_mul(2_654_435_761) % 3);
+                (key, if (i * 7) % 5 < 2 { QueryValue::Bool(true) } else { QueryValue::Int(1) })
+            })
+            .collect();
+        let mut stable: Vec<&(String, QueryValue)> = q.iter().collect();
+        stable.sort_by(|(ka, va), (kb, vb)| ka.cmp(kb).then_with(|| va.order(vb)));
+        let want: Vec<String> = stable.iter().map(|(k, v)| format!("{k}={}", v.wire())).collect();
+        assert_eq!(canonical_query(&q), want.join("&"));
+    }
+
+    #[test]
     fn sdk_dates_convert_both_ways() {
         assert_eq!(sdk_date_from_unix(1_704_164_645), "20240102T030405Z");
         assert_eq!(unix_from_sdk_date("20240102T030405Z"), Some(1_704_164_645));
