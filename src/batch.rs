@@ -34,7 +34,7 @@ pub fn check_batch_size(size: Option<f64>) -> Result<usize, Issue> {
 /// in input order.
 pub fn plan_batches(ids: &[String], batch_size: usize) -> BatchPlan {
     let batch_size = batch_size.clamp(1, MAX_BATCH_ITEMS);
-    let mut first_seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut first_seen: crate::hash::HashMap<&str, usize> = crate::hash::HashMap::default();
     let mut unique = Vec::with_capacity(ids.len());
     let mut duplicates = Vec::new();
     for (index, id) in ids.iter().enumerate() {

@@ -568,7 +568,7 @@ impl<T: Transport> Client<T> {
         let first: Answer<Page<R>> = self.call(Method::Get, &path, &page_query(0), None, signal).await?;
         let total = first.value.count;
         let mut items = first.value.items;
-        let mut seen: std::collections::HashSet<String> = items.iter().filter_map(R::server_id).collect();
+        let mut seen: crate::hash::HashSet<String> = items.iter().filter_map(R::server_id).collect();
         let mut loaded = items.len() as u32;
         on_page(loaded, total);
 

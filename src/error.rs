@@ -120,9 +120,19 @@ pub const REDACTED: &str = "[REDACTED]";
 pub fn redact(text: &str, secrets: &[&str]) -> String {
     let mut out = text.to_owned();
     for secret in secrets.iter().filter(|s| s.len() >= 4) {
-        if out.contains(secret) {
-            out = out.replace(secret, REDACTED);
+        let found = crate::text::matches_of(&out, secret);
+        if found.is_empty() {
+            continue;
         }
+        let mut redacted = String::with_capacity(out.len());
+        let mut copied = 0;
+        for start in found {
+            redacted.push_str(out.get(copied..start).unwrap_or(""));
+            redacted.push_str(REDACTED);
+            copied = start + secret.len();
+        }
+        redacted.push_str(out.get(copied..).unwrap_or(""));
+        out = redacted;
     }
     out
 }

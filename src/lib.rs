@@ -10,12 +10,15 @@ pub mod batch;
 pub mod client;
 pub mod config;
 pub mod error;
+mod hash;
 pub mod json;
 pub mod model;
+pub mod order;
 pub mod pacing;
 #[cfg(feature = "rollout")]
 pub mod rollout;
 pub mod sign;
+pub mod text;
 pub mod transport;
 pub mod url_parts;
 pub mod validate;

@@ -7,8 +7,6 @@
 //!
 //! Pure: every method takes the time, so tests drive it with a fake clock and check every wait.
 
-use std::collections::VecDeque;
-
 /// The lowest rate pacing ever drops to, in requests per second.
 pub const MIN_RATE: f64 = 0.5;
 /// Calls in flight before any throttling (the client's own limits apply below it).
@@ -63,10 +61,12 @@ pub struct Pacer {
     next_slot_ms: u64,
     in_flight: usize,
     max_in_flight: usize,
-    /// Send times within the last second, to measure the rate actually sent.
-    recent: VecDeque<u64>,
-    /// Answers within the last second: when, and whether it was a 429.
-    answers: VecDeque<(u64, bool)>,
+    /// Send times within the last second, to measure the rate actually sent. Plain vectors
+    /// trimmed at the front (a second of calls or a few hundred answers): no `VecDeque` in the wasm.
+    recent: Vec<u64>,
+    /// Answers within the last second: when, shifted left one bit, the low bit set for a 429
+    /// (`u64`s like `recent`).
+    answers: Vec<u64>,
     last_decrease_ms: Option<u64>,
     last_increase_ms: u64,
     throttles: u64,
@@ -106,8 +106,8 @@ impl Default for Pacer {
             next_slot_ms: 0,
             in_flight: 0,
             max_in_flight: MAX_IN_FLIGHT,
-            recent: VecDeque::new(),
-            answers: VecDeque::new(),
+            recent: Vec::new(),
+            answers: Vec::new(),
             last_decrease_ms: None,
             last_increase_ms: 0,
             throttles: 0,
@@ -132,10 +132,9 @@ impl Pacer {
                 start
             }
         };
-        self.recent.push_back(start);
-        while self.recent.front().is_some_and(|&t| t + 1000 <= start) {
-            self.recent.pop_front();
-        }
+        self.recent.push(start);
+        let expired = self.recent.iter().take_while(|&&t| t + 1000 <= start).count();
+        self.recent.drain(..expired);
         Ok((start - now_ms).min(u32::MAX as u64) as u32)
     }
 
@@ -152,15 +151,18 @@ impl Pacer {
             }
             self.rate = Some(capped);
         }
-        self.answers.push_back((now_ms, outcome == Outcome::Throttled));
+        self.answers.push((now_ms << 1) | (outcome == Outcome::Throttled) as u64);
         // The last second's answers, or the latest NOISE_WINDOW_ANSWERS when that is fewer.
+        let mut expired = 0;
         while self
             .answers
-            .front()
-            .is_some_and(|&(t, _)| t + NOISE_LOOKBACK_MS <= now_ms || (t + 1000 <= now_ms && self.answers.len() > NOISE_WINDOW_ANSWERS))
+            .get(expired)
+            .map(|&answer| answer >> 1)
+            .is_some_and(|t| t + NOISE_LOOKBACK_MS <= now_ms || (t + 1000 <= now_ms && self.answers.len() - expired > NOISE_WINDOW_ANSWERS))
         {
-            self.answers.pop_front();
+            expired += 1;
         }
+        self.answers.drain(..expired);
         match outcome {
             Outcome::Throttled => self.throttled(now_ms),
             Outcome::Passed => self.passed(now_ms),
@@ -178,7 +180,7 @@ impl Pacer {
             return;
         }
         let answered = self.answers.len();
-        let throttled = self.answers.iter().filter(|(_, throttled)| *throttled).count();
+        let throttled = self.answers.iter().filter(|&&answer| answer & 1 == 1).count();
         if answered >= NOISE_MIN_ANSWERS && (throttled as f64) <= answered as f64 * NOISE_SHARE {
             return;
         }

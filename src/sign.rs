@@ -118,14 +118,17 @@ pub fn wire_path(path: &str) -> String {
     if is_plain_path(path) {
         return path.to_owned();
     }
-    path.split('/').map(|segment| encode_component(&decode_component(segment))).collect::<Vec<_>>().join("/")
+    let segments: Vec<String> = path.split('/').map(|segment| encode_component(&decode_component(segment))).collect();
+    crate::text::join(&segments, "/")
 }
 
 /// The canonical query, which is also the query to send: sorted by key then value, encoded.
 pub fn canonical_query(pairs: &[(String, QueryValue)]) -> String {
+    // Stable: `true` and `1` compare equal but are written differently, so ties keep the caller's order.
     let mut sorted: Vec<&(String, QueryValue)> = pairs.iter().collect();
-    sorted.sort_by(|(ka, va), (kb, vb)| ka.cmp(kb).then_with(|| va.order(vb)));
-    sorted.iter().map(|(k, v)| format!("{}={}", encode_component(k), encode_component(&v.wire()))).collect::<Vec<_>>().join("&")
+    crate::order::sort_by(&mut sorted, |(ka, va), (kb, vb)| ka.cmp(kb).then_with(|| va.order(vb)));
+    let pairs: Vec<String> = sorted.iter().map(|(k, v)| format!("{}={}", encode_component(k), encode_component(&v.wire()))).collect();
+    crate::text::join(&pairs, "&")
 }
 
 /// The (key, value) pairs of a query string as received on the wire, decoded.
@@ -186,8 +189,7 @@ fn payload_hash_declared(headers: &[(String, String)]) -> Option<&str> {
 /// Header names that get signed: all of them but those containing `_`, lower-cased, sorted.
 pub fn signed_header_names(headers: &[(String, String)]) -> Vec<String> {
     let mut names: Vec<String> = headers.iter().filter(|(n, _)| !n.contains('_')).map(|(n, _)| n.to_ascii_lowercase()).collect();
-    names.sort_unstable(); // equal names are identical: no stable sort needed (it weighs ~4 KB in the wasm)
-    names.dedup();
+    crate::order::sort_dedup(&mut names);
     names
 }
 
@@ -207,7 +209,7 @@ pub struct Canonical<'a> {
 
 impl Canonical<'_> {
     pub fn canonical_request(&self) -> String {
-        self.canonical_request_with(&self.signed_headers.join(";"))
+        self.canonical_request_with(&crate::text::join(self.signed_headers, ";"))
     }
 
     /// The canonical request, given the signed header names already joined with `;`.
@@ -301,7 +303,12 @@ impl Authorization {
     }
 
     pub fn header_value(&self) -> String {
-        format!("{ALGORITHM} Access={}, SignedHeaders={}, Signature={}", self.access, self.signed_headers.join(";"), self.signature)
+        format!(
+            "{ALGORITHM} Access={}, SignedHeaders={}, Signature={}",
+            self.access,
+            crate::text::join(&self.signed_headers, ";"),
+            self.signature
+        )
     }
 }
 
@@ -563,7 +570,7 @@ fn check_raw_url(url: &str) -> Result<(), SignError> {
     if url.contains('?') {
         return Err(SignError::UrlHasQuery);
     }
-    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let after_scheme = crate::text::matches_of(url, "://").first().and_then(|&at| url.get(at + 3..)).unwrap_or(url);
     let authority = after_scheme.split('/').next().unwrap_or("");
     if authority.contains('@') {
         return Err(SignError::UrlHasUserinfo);
@@ -690,7 +697,7 @@ pub fn sign(input: &SignInput) -> Result<Signed, SignError> {
         headers.push(("Host".into(), authority.clone()));
     }
     let names = signed_header_names(&headers);
-    let signed_headers = names.join(";");
+    let signed_headers = crate::text::join(&names, ";");
     let canonical = Canonical {
         method: input.method,
         path: &path,
@@ -749,6 +756,22 @@ mod tests {
         ];
         assert_eq!(canonical_query(&q), "a%20b=%2A~&flag=true&n=9&n=10");
         assert_eq!(canonical_query_from_wire("n=9&a%20b=%2a~&flag=true"), "a%20b=%2A~&flag=true&n=9");
+    }
+
+    #[test]
+    fn query_values_that_compare_equal_keep_the_callers_order() {
+        // `true` and `1` sort as equals but are written differently: only a stable sort keeps
+        // the order the caller gave (the order std's stable sort gives).
+        let q: Vec<(String, QueryValue)> = (0..200)
+            .map(|i: u32| {
+                let key = format!("k{}", i.wrapping_mul(2_654_435_761) % 3);
+                (key, if (i * 7) % 5 < 2 { QueryValue::Bool(true) } else { QueryValue::Int(1) })
+            })
+            .collect();
+        let mut stable: Vec<&(String, QueryValue)> = q.iter().collect();
+        stable.sort_by(|(ka, va), (kb, vb)| ka.cmp(kb).then_with(|| va.order(vb)));
+        let want: Vec<String> = stable.iter().map(|(k, v)| format!("{k}={}", v.wire())).collect();
+        assert_eq!(canonical_query(&q), want.join("&"));
     }
 
     #[test]

@@ -7,8 +7,8 @@ pub mod report;
 pub mod retry;
 pub mod run;
 
+use crate::hash::HashMap;
 use std::cell::OnceCell;
-use std::collections::HashMap;
 
 /// Positions of items by id, built on first use, so that lookups in reports of tens of
 /// thousands of servers stay constant-time. It is not data: serde skips it, and it never makes
@@ -45,8 +45,7 @@ const GROUPS_AT_ONCE: usize = 8;
 /// call that returns the `ip_virtual` every server of the group will be set to.
 pub async fn plan_with_groups<T: Transport>(client: &Client<T>, servers: &[ServerState], options: &RolloutOptions) -> Result<Plan, Error> {
     let mut group_ids: Vec<&str> = servers.iter().filter_map(|s| s.server_group_id.as_deref()).collect();
-    group_ids.sort_unstable();
-    group_ids.dedup();
+    crate::order::sort_dedup(&mut group_ids);
     // GROUPS_AT_ONCE lanes, each reading its share one after another: a page planning 8 groups
     // waited 8 round trips when they were read in turn.
     let lanes = (0..GROUPS_AT_ONCE.min(group_ids.len())).map(|lane| {

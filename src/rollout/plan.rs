@@ -6,9 +6,9 @@
 
 use crate::json::Value;
 use crate::model::{AppServer, IpVirtual, JobStatus, JobType, ServerGroup, ServerStatus, TaskStatus, VmStatus};
+use crate::order::SortedMap;
 use crate::validate::{check_unknown_fields, Issue, MAX_BATCH_ITEMS};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// What the planner needs of a server; read from ListServers items (other fields ignored).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -367,9 +367,9 @@ pub struct PlanSummary {
 pub struct Plan {
     pub options: RolloutOptions,
     /// The `enable` each group's servers are sent.
-    pub enable_by_group: BTreeMap<String, bool>,
+    pub enable_by_group: SortedMap<bool>,
     /// How many servers of each group may reboot at once.
-    pub max_unavailable_by_group: BTreeMap<String, u32>,
+    pub max_unavailable_by_group: SortedMap<u32>,
     pub waves: Vec<Wave>,
     pub skipped: Vec<Skipped>,
     pub warnings: Vec<Warning>,
@@ -426,11 +426,12 @@ pub fn skip_reason(server: &ServerState, options: &RolloutOptions) -> Option<(Sk
 pub fn plan_rollout(servers: &[ServerState], groups: &[GroupState], options: &RolloutOptions) -> Plan {
     let mut warnings = Vec::new();
     let mut skipped = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    // Owned ids: the one set type of the engine (a set of `&str` would be another in the wasm).
+    let mut seen: crate::hash::HashSet<String> = crate::hash::HashSet::default();
     let mut eligible: Vec<&ServerState> = Vec::new();
     let mut snapshot = Vec::new();
     for server in servers {
-        if !seen.insert(server.id.as_str()) {
+        if !seen.insert(server.id.clone()) {
             skipped.push(Skipped {
                 id: server.id.clone(),
                 name: server.name.clone(),
@@ -447,11 +448,10 @@ pub fn plan_rollout(servers: &[ServerState], groups: &[GroupState], options: &Ro
     }
 
     // Group settings: what to send, and how many may be down at once.
-    let mut enable_by_group = BTreeMap::new();
-    let mut max_unavailable_by_group = BTreeMap::new();
+    let mut enable_by_group = SortedMap::default();
+    let mut max_unavailable_by_group = SortedMap::default();
     let mut group_ids: Vec<&str> = eligible.iter().map(|s| s.server_group_id.as_deref().unwrap_or("")).collect();
-    group_ids.sort_unstable();
-    group_ids.dedup();
+    crate::order::sort_dedup(&mut group_ids);
     for group_id in group_ids {
         let group = groups.iter().find(|g| g.id == group_id);
         let group_enable = group.and_then(|g| g.ip_virtual).map(|v| v.enable);
@@ -492,7 +492,7 @@ pub fn plan_rollout(servers: &[ServerState], groups: &[GroupState], options: &Ro
     }
 
     // Idle servers first, the busiest last; otherwise the user's order.
-    eligible.sort_by_key(|s| s.sessions());
+    crate::order::sort_by(&mut eligible, |a, b| a.sessions().cmp(&b.sessions()));
     let waves = build_waves(&eligible, &max_unavailable_by_group, options);
 
     let planned: Vec<&&ServerState> = eligible.iter().collect();
@@ -538,7 +538,7 @@ fn display_group(id: &str) -> &str {
 
 /// Fills waves greedily in order: a server joins the current wave while its group has room
 /// under its limit and the wave has room for `concurrency` batches.
-fn build_waves(servers: &[&ServerState], caps: &BTreeMap<String, u32>, options: &RolloutOptions) -> Vec<Wave> {
+fn build_waves(servers: &[&ServerState], caps: &SortedMap<u32>, options: &RolloutOptions) -> Vec<Wave> {
     let wave_capacity = options.batch_size * options.concurrency;
     let mut remaining: Vec<&ServerState> = servers.to_vec();
     let mut waves = Vec::new();
@@ -595,7 +595,7 @@ mod tests {
     /// Every wave, for every group, stays within the group's limit.
     fn assert_within_limits(plan: &Plan, servers: &[ServerState]) {
         for wave in &plan.waves {
-            let mut per_group: BTreeMap<&str, u32> = BTreeMap::new();
+            let mut per_group: std::collections::BTreeMap<&str, u32> = std::collections::BTreeMap::new();
             for id in wave.server_ids() {
                 let s = servers.iter().find(|s| &s.id == id).unwrap();
                 *per_group.entry(s.server_group_id.as_deref().unwrap()).or_default() += 1;

@@ -358,7 +358,7 @@ impl Report {
             "mark_lifted_at",
         ];
         let header: Vec<String> = COLUMNS.iter().map(|c| csv_field(c)).collect();
-        let mut out = header.join(",");
+        let mut out = crate::text::join(&header, ",");
         out.push_str("\r\n");
         for s in &self.servers {
             let number = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
@@ -387,7 +387,7 @@ impl Report {
                 number(drain.lifted_at),
             ];
             let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-            out.push_str(&line.join(","));
+            out.push_str(&crate::text::join(&line, ","));
             out.push_str("\r\n");
         }
         out

@@ -27,11 +27,11 @@ use super::report::{Outcome, Reason, Report, RunStatus};
 use super::retry::{Backoff, FailureClass, SplitMix64};
 use crate::client::Client;
 use crate::error::Error;
+use crate::hash::HashSet;
 use crate::transport::Transport;
 use poll::PollSchedule;
 use serde::Serialize;
 use std::cell::{Cell, RefCell};
-use std::collections::HashSet;
 
 /// How the note naming servers the run could not take out of maintenance starts (the page
 /// opens the notes when one does).
@@ -392,7 +392,7 @@ impl<'a, T: Transport> Runner<'a, T> {
             let stranded: Vec<String> = self.report.borrow().servers.iter().filter(|s| s.holds_run_mark()).map(|s| s.id.clone()).collect();
             self.report.borrow_mut().notes.push(format!(
                 "{LEFT_IN_MAINTENANCE} by this run: {} ({error}); resume this report to lift the marks, or lift them by hand",
-                stranded.join(", ")
+                crate::text::join(&stranded, ", ")
             ));
         }
 

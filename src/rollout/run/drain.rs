@@ -13,11 +13,11 @@
 use super::{now, Event, Runner};
 use crate::backoff::{classify_read, ReadRetry};
 use crate::error::Error;
+use crate::order::SortedMap;
 use crate::rollout::plan::ServerState;
 use crate::rollout::report::{Drain, ServerReport};
 use crate::transport::Transport;
 use crate::validate::MAX_BATCH_ITEMS;
-use std::collections::BTreeMap;
 
 impl<T: Transport> Runner<'_, T> {
     /// Maintenance mode on or off for `ids`: not a GET, so the client never retries it, but it
@@ -51,7 +51,7 @@ impl<T: Transport> Runner<'_, T> {
         self.emit(Event::DrainStarted { wave, servers: ids.len() });
         let started = now(self.client);
         let current = self.read_servers(ids).await;
-        let sessions_before: BTreeMap<String, u32> =
+        let sessions_before: SortedMap<u32> =
             current.iter().map(|(id, s)| (id.clone(), s.as_ref().map_or(0, ServerState::sessions))).collect();
         let mut to_mark: Vec<String> = Vec::new();
         {
@@ -95,7 +95,7 @@ impl<T: Transport> Runner<'_, T> {
         if !to_mark.is_empty() {
             self.save();
         }
-        let mut left: BTreeMap<String, u32> = sessions_before.clone();
+        let mut left: SortedMap<u32> = sessions_before.clone();
         let deadline_passed = loop {
             left.retain(|_, n| *n > 0);
             if left.is_empty() || self.aborted() {

@@ -9,8 +9,6 @@
 //! Pure: it takes the time since the job was accepted, and returns the wait before the next
 //! poll, so tests check every wait.
 
-use std::collections::VecDeque;
-
 /// How many recent jobs the learned end is the median of.
 const HISTORY: usize = 9;
 /// Polls near the learned end come this many times as often as the interval.
@@ -22,12 +20,12 @@ const FAST_INTERVALS: u64 = 2;
 pub(crate) struct PollSchedule {
     interval_ms: u32,
     /// For recent finished jobs: how long after being accepted each was last seen running.
-    seen_running_ms: VecDeque<u64>,
+    seen_running_ms: Vec<u64>,
 }
 
 impl PollSchedule {
     pub(crate) fn new(interval_ms: u32) -> Self {
-        PollSchedule { interval_ms: interval_ms.max(1), seen_running_ms: VecDeque::new() }
+        PollSchedule { interval_ms: interval_ms.max(1), seen_running_ms: Vec::new() }
     }
 
     /// The wait before the next poll of a job accepted `elapsed_ms` ago.
@@ -50,15 +48,15 @@ impl PollSchedule {
     /// (0 when the first poll found it done).
     pub(crate) fn job_done(&mut self, last_running_ms: u64) {
         if self.seen_running_ms.len() == HISTORY {
-            self.seen_running_ms.pop_front();
+            self.seen_running_ms.remove(0);
         }
-        self.seen_running_ms.push_back(last_running_ms);
+        self.seen_running_ms.push(last_running_ms);
     }
 
     /// The median of how long recent jobs were seen running; `None` before any job finished.
     fn learned_end_ms(&self) -> Option<u64> {
-        let mut seen: Vec<u64> = self.seen_running_ms.iter().copied().collect();
-        seen.sort_unstable();
+        let mut seen: Vec<u64> = self.seen_running_ms.to_vec();
+        crate::order::sort_by(&mut seen, u64::cmp);
         seen.get(seen.len() / 2).copied()
     }
 }

@@ -6,11 +6,11 @@
 
 use super::Runner;
 use crate::error::Error;
+use crate::hash::{HashMap, HashSet};
 use crate::json::Value;
 use crate::rollout::join::join_all;
 use crate::rollout::plan::ServerState;
 use crate::transport::Transport;
-use std::collections::{HashMap, HashSet};
 
 /// Above this many servers, they are read by listing their groups, not one call each.
 const LIST_INSTEAD_OF_SHOW: usize = 100;
@@ -27,7 +27,7 @@ impl<T: Transport> Runner<'_, T> {
     /// means it could not be read. Many servers are read by listing their groups (100 a page)
     /// rather than one call each.
     pub(super) async fn read_servers(&self, ids: &[String]) -> HashMap<String, Option<ServerState>> {
-        let mut out = HashMap::new();
+        let mut out = HashMap::default();
         let mut one_by_one: Vec<&String> = ids.iter().collect();
         if ids.len() > LIST_INSTEAD_OF_SHOW {
             // Owned ids: the same set type the rest of the engine uses (one copy in the wasm).
@@ -36,8 +36,7 @@ impl<T: Transport> Runner<'_, T> {
                 let report = self.report.borrow();
                 ids.iter().filter_map(|id| report.plan.snapshot_of(id)?.server_group_id.clone()).collect()
             };
-            groups.sort_unstable();
-            groups.dedup();
+            crate::order::sort_dedup(&mut groups);
             // GROUPS_AT_ONCE lanes, each listing its share of the groups one after another.
             let lanes = (0..GROUPS_AT_ONCE.min(groups.len())).map(|lane| {
                 let mine: Vec<&String> = groups.iter().skip(lane).step_by(GROUPS_AT_ONCE).collect();

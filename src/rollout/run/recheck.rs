@@ -8,10 +8,10 @@
 //! change that rules the server out skips it with the plan's own rule.
 
 use super::{Event, Runner};
+use crate::hash::HashSet;
 use crate::rollout::plan::{skip_reason, ServerState, SkipReason};
 use crate::rollout::report::{Outcome, ServerReport, UnknownReason};
 use crate::transport::Transport;
-use std::collections::HashSet;
 
 impl<T: Transport> Runner<'_, T> {
     /// Reads every server not yet finished and compares it with the plan: a server whose
@@ -84,7 +84,7 @@ impl<T: Transport> Runner<'_, T> {
             let group_moved = before.server_group_id != now_state.server_group_id;
             let rule = skip_reason(now_state, &plan.options);
             let skipped = group_moved || rule.is_some();
-            let detail = format!("changed since the plan: {}", changes.join(", "));
+            let detail = format!("changed since the plan: {}", crate::text::join(&changes, ", "));
             self.emit(Event::Changed { server_id: id.clone(), detail: detail.clone(), skipped });
             self.report.borrow_mut().notes.push(format!("server {id} {detail}"));
             if skipped {
