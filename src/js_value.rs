@@ -233,7 +233,7 @@ impl<'de> Deserializer<'de> for SafeReader<'_> {
     ) -> Result<V::Value, Refused> {
         self.spend()?;
         match self.shape()? {
-            Shape::Object => visitor.visit_map(FieldReader { object: &self, fields: fields.iter(), pending: None }),
+            Shape::Object => visitor.visit_map(FieldReader { object: &self, fields: fields.iter().enumerate(), pending: None }),
             Shape::Array(_) => Err(Refused),
         }
     }
@@ -264,9 +264,58 @@ impl<'de> Deserializer<'de> for SafeReader<'_> {
         }
     }
 
+    // The types read most often each get a method that hands its visitor only what it
+    // accepts, so `deserialize_any`'s every branch is not compiled again per visitor type.
+    // Each refuses exactly what `deserialize_any` would have made its visitor refuse.
+    fn deserialize_string<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        self.spend()?;
+        visitor.visit_string(self.value.as_string().ok_or(Refused)?)
+    }
+
+    fn deserialize_str<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        self.deserialize_string(visitor)
+    }
+
+    fn deserialize_bool<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        self.spend()?;
+        visitor.visit_bool(self.value.as_bool().ok_or(Refused)?)
+    }
+
+    fn deserialize_u64<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        self.spend()?;
+        match self.value.as_f64() {
+            Some(n) if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0 => visitor.visit_i64(n as i64),
+            _ => Err(Refused),
+        }
+    }
+
+    fn deserialize_u32<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        self.deserialize_u64(visitor)
+    }
+
+    fn deserialize_i64<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        self.deserialize_u64(visitor)
+    }
+
+    fn deserialize_seq<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        self.spend()?;
+        match self.shape()? {
+            Shape::Array(length) => visitor.visit_seq(ItemReader { array: &self, index: 0, length }),
+            Shape::Object => Err(Refused),
+        }
+    }
+
+    fn deserialize_map<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        self.spend()?;
+        match self.shape()? {
+            Shape::Object => visitor.visit_map(self.object_keys()?),
+            Shape::Array(_) => Err(Refused),
+        }
+    }
+
     serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit unit_struct seq tuple
-        tuple_struct map identifier ignored_any
+        i8 i16 i32 i128 u8 u16 u128 f32 f64 char bytes byte_buf unit unit_struct tuple
+        tuple_struct identifier ignored_any
     }
 }
 
@@ -318,10 +367,12 @@ impl<'de> serde::de::MapAccess<'de> for KeyedReader<'_, '_> {
     }
 }
 
-/// Only the fields a struct has; a field that is `undefined` counts as missing.
+/// Only the fields a struct has; a field that is `undefined` counts as missing. Each field
+/// is named to the struct's visitor by its index in `fields` (serde's derives number them in
+/// that order), so the derived name matching (`visit_str`) is left out of the wasm.
 struct FieldReader<'r, 'a> {
     object: &'r SafeReader<'a>,
-    fields: std::slice::Iter<'static, &'static str>,
+    fields: std::iter::Enumerate<std::slice::Iter<'static, &'static str>>,
     pending: Option<JsValue>,
 }
 
@@ -330,11 +381,11 @@ impl<'de> serde::de::MapAccess<'de> for FieldReader<'_, '_> {
 
     fn next_key_seed<K: serde::de::DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Refused> {
         use serde::de::IntoDeserializer;
-        for field in self.fields.by_ref() {
+        for (index, field) in self.fields.by_ref() {
             let value = get_field(&self.object.value, field).map_err(|_| Refused)?;
             if !value.is_undefined() {
                 self.pending = Some(value);
-                return seed.deserialize((*field).into_deserializer()).map(Some);
+                return seed.deserialize((index as u64).into_deserializer()).map(Some);
             }
         }
         Ok(None)
