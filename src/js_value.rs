@@ -72,6 +72,7 @@ struct Read {
 }
 
 impl Read {
+    #[inline(never)]
     fn new() -> Read {
         Read { budget: Cell::new(MAX_INPUT_VALUES), why: Cell::new(Why::Type), path: RefCell::new(Vec::new()) }
     }
@@ -292,6 +293,20 @@ impl<'a> SafeReader<'a> {
         }
     }
 
+    /// An enum's variant: a word, or a plain object whose one entry is a variant and its data.
+    #[inline(never)]
+    #[allow(clippy::type_complexity)]
+    fn variant(&self) -> Result<Result<String, KeyedReader<'_, 'a>>, Refused> {
+        self.spend()?;
+        if let Some(word) = self.value.as_string() {
+            return Ok(Ok(word));
+        }
+        match self.shape()? {
+            Shape::Object => self.object_keys().map(Err),
+            Shape::Array(_) => Err(Refused),
+        }
+    }
+
     /// The entries of a plain object.
     #[inline(never)]
     fn entries(&self) -> Result<KeyedReader<'_, 'a>, Refused> {
@@ -372,13 +387,9 @@ impl<'de> Deserializer<'de> for SafeReader<'_> {
         visitor: V,
     ) -> Result<V::Value, Refused> {
         use serde::de::IntoDeserializer;
-        self.spend()?;
-        if let Some(s) = self.value.as_string() {
-            return visitor.visit_enum(s.into_deserializer());
-        }
-        match self.shape()? {
-            Shape::Object => visitor.visit_enum(serde::de::value::MapAccessDeserializer::new(self.object_keys()?)),
-            Shape::Array(_) => Err(Refused),
+        match self.variant()? {
+            Ok(word) => visitor.visit_enum(word.into_deserializer()),
+            Err(entries) => visitor.visit_enum(serde::de::value::MapAccessDeserializer::new(entries)),
         }
     }
 
