@@ -3,8 +3,9 @@
 //! `Deserializer` over JS values ([`from_js`]), used for a caller's input and for the
 //! service's parsed answers alike. (Values go back to JS as JSON text: `json::write`.)
 
+use crate::json::Value;
 use js_sys::Reflect;
-use serde::Deserializer;
+use serde::{Deserialize, Deserializer};
 use std::cell::{Cell, RefCell};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsValue;
@@ -39,8 +40,55 @@ pub(crate) const MAX_INPUT_VALUES: usize = 10_000_000;
 /// Reads a JS value into a Rust type through catching reads only, within
 /// [`MAX_INPUT_DEPTH`] and [`MAX_INPUT_VALUES`]; only the fields the type has are read.
 pub(crate) fn from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, Refused> {
-    let budget = Cell::new(MAX_INPUT_VALUES);
-    T::deserialize(SafeReader { value, depth: 0, budget: &budget })
+    let read = Read::new();
+    T::deserialize(SafeReader { value, depth: 0, read: &read })
+}
+
+/// A caller's plain data as a [`Value`] (with [`from_js`]), or which rule it broke and where:
+/// the keys and indexes down to the value refused.
+pub(crate) fn read_json_like(value: JsValue) -> Result<Value, (Why, Vec<String>)> {
+    let read = Read::new();
+    Value::deserialize(SafeReader { value, depth: 0, read: &read }).map_err(|_| {
+        let mut path = read.path.take();
+        path.reverse();
+        (read.why.get(), path)
+    })
+}
+
+/// What one read shares: the values still allowed, and why and where it failed. The reason
+/// is set where the value is refused, and the path noted from the failing value up as the
+/// error returns through each array and object (nothing is noted while reading succeeds).
+/// Both live here, not in [`Refused`]: an error that carries nothing keeps every generic
+/// reader function small.
+struct Read {
+    budget: Cell<usize>,
+    why: Cell<Why>,
+    path: RefCell<Vec<String>>,
+}
+
+impl Read {
+    #[inline(never)]
+    fn new() -> Read {
+        Read { budget: Cell::new(MAX_INPUT_VALUES), why: Cell::new(Why::Type), path: RefCell::new(Vec::new()) }
+    }
+}
+
+/// Which rule a refused value broke: a value of the wrong type for a typed read (`Type`, from
+/// serde), or a rule of plain data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Why {
+    Type,
+    /// More than [`MAX_INPUT_VALUES`] values.
+    TooLarge,
+    BigInt,
+    /// A symbol or a function.
+    NotJson,
+    /// An object that is not plain data (iterable, a typed array, an `ArrayBuffer`).
+    NotPlain,
+    /// Nested deeper than [`MAX_INPUT_DEPTH`].
+    TooDeep,
+    /// Reading it threw (a getter or a proxy trap).
+    Unreadable,
 }
 
 /// The struct name [`SafeReader`] takes for "hand over the JS value itself" ([`js_value`]).
@@ -93,8 +141,8 @@ pub(crate) fn js_value<'de, D: Deserializer<'de>>(deserializer: D) -> Result<JsV
     deserializer.deserialize_newtype_struct(PASS_THROUGH, Taken)
 }
 
-/// Why a typed read failed. It carries nothing: the caller gets one coded issue, and no
-/// formatting code is pulled into the wasm.
+/// A read failed. It carries nothing (why and where are kept by the read, see [`Read`]): the
+/// caller gets one coded issue, and no formatting code is pulled into the wasm.
 #[derive(Debug)]
 pub(crate) struct Refused;
 
@@ -139,8 +187,8 @@ impl serde::de::Error for Refused {
 pub(crate) struct SafeReader<'a> {
     value: JsValue,
     depth: usize,
-    /// Values still allowed, shared by the whole read.
-    budget: &'a std::cell::Cell<usize>,
+    /// What the whole read shares.
+    read: &'a Read,
 }
 
 /// What a JS object is to a reader: an array with its length, or a plain object.
@@ -151,37 +199,121 @@ enum Shape {
 
 impl<'a> SafeReader<'a> {
     fn child(&self, value: JsValue) -> SafeReader<'a> {
-        SafeReader { value, depth: self.depth + 1, budget: self.budget }
+        SafeReader { value, depth: self.depth + 1, read: self.read }
     }
 
     fn spend(&self) -> Result<(), Refused> {
-        let left = self.budget.get().checked_sub(1).ok_or(Refused)?;
-        self.budget.set(left);
+        let left = self.read.budget.get().checked_sub(1).ok_or_else(|| self.refuse(Why::TooLarge))?;
+        self.read.budget.set(left);
         Ok(())
     }
 
-    /// The shape of an object, refusing what [`InputReader`] refuses.
+    /// Refuses this value for `why` (not generic, as the two below: one copy for every reader).
+    fn refuse(&self, why: Why) -> Refused {
+        self.read.why.set(why);
+        Refused
+    }
+
+    /// Notes `key` on the path of a failure returning through this object.
+    fn note_key(&self, key: &JsValue) -> Refused {
+        if let Ok(mut path) = self.read.path.try_borrow_mut() {
+            path.push(key.as_string().unwrap_or_default());
+        }
+        Refused
+    }
+
+    /// Notes `index` on the path of a failure returning through this array.
+    fn note_index(&self, index: u32) -> Refused {
+        if let Ok(mut path) = self.read.path.try_borrow_mut() {
+            path.push(index.to_string());
+        }
+        Refused
+    }
+
+    /// The shape of an object: an array or a plain object, and nothing else.
     fn shape(&self) -> Result<Shape, Refused> {
         let value = &self.value;
-        if !value.is_object() || self.depth >= MAX_INPUT_DEPTH {
-            return Err(Refused);
+        if !value.is_object() {
+            return Err(self.refuse(if value.is_bigint() { Why::BigInt } else { Why::NotJson }));
         }
-        if checked_is_array(value).map_err(|_| Refused)? {
-            let length = Reflect::get(value, &JsValue::from_str("length")).map_err(|_| Refused)?;
+        if self.depth >= MAX_INPUT_DEPTH {
+            return Err(self.refuse(Why::TooDeep));
+        }
+        if checked_is_array(value).map_err(|_| self.refuse(Why::Unreadable))? {
+            let length = Reflect::get(value, &JsValue::from_str("length")).map_err(|_| self.refuse(Why::Unreadable))?;
             return match length.as_f64() {
-                Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= self.budget.get() as f64 => Ok(Shape::Array(n as u32)),
-                _ => Err(Refused),
+                Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= self.read.budget.get() as f64 => Ok(Shape::Array(n as u32)),
+                _ => Err(self.refuse(Why::TooLarge)),
             };
         }
-        let iterable = Reflect::has(value, &js_sys::Symbol::iterator()).map_err(|_| Refused)?;
+        // Typed arrays, Maps, Sets, String objects and whatever else iterates are not plain
+        // data; neither is an object whose prototype is one of them.
+        let iterable = Reflect::has(value, &js_sys::Symbol::iterator()).map_err(|_| self.refuse(Why::Unreadable))?;
         if iterable || value.is_instance_of::<js_sys::ArrayBuffer>() || checked_is_view(value).unwrap_or(true) {
-            return Err(Refused);
+            return Err(self.refuse(Why::NotPlain));
         }
         Ok(Shape::Object)
     }
 
+    // What the `deserialize_*` methods do before their visitor takes over, out of the generic
+    // methods: one copy for every visitor type.
+
+    /// `undefined` or `null` (then counted as a value).
+    #[inline(never)]
+    fn is_absent(&self) -> Result<bool, Refused> {
+        if self.value.is_undefined() || self.value.is_null() {
+            self.spend()?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// A struct's `fields` of a plain object.
+    #[inline(never)]
+    fn fields(&self, fields: &'static [&'static str]) -> Result<FieldReader<'_, 'a>, Refused> {
+        self.spend()?;
+        match self.shape()? {
+            Shape::Object => Ok(FieldReader { object: self, fields: fields.iter().enumerate(), pending: None }),
+            Shape::Array(_) => Err(Refused),
+        }
+    }
+
+    /// The items of an array.
+    #[inline(never)]
+    fn items(&self) -> Result<ItemReader<'_, 'a>, Refused> {
+        self.spend()?;
+        match self.shape()? {
+            Shape::Array(length) => Ok(ItemReader { array: self, index: 0, length }),
+            Shape::Object => Err(Refused),
+        }
+    }
+
+    /// An enum's variant: a word, or a plain object whose one entry is a variant and its data.
+    #[inline(never)]
+    #[allow(clippy::type_complexity)]
+    fn variant(&self) -> Result<Result<String, KeyedReader<'_, 'a>>, Refused> {
+        self.spend()?;
+        if let Some(word) = self.value.as_string() {
+            return Ok(Ok(word));
+        }
+        match self.shape()? {
+            Shape::Object => self.object_keys().map(Err),
+            Shape::Array(_) => Err(Refused),
+        }
+    }
+
+    /// The entries of a plain object.
+    #[inline(never)]
+    fn entries(&self) -> Result<KeyedReader<'_, 'a>, Refused> {
+        self.spend()?;
+        match self.shape()? {
+            Shape::Object => self.object_keys(),
+            Shape::Array(_) => Err(Refused),
+        }
+    }
+
     fn object_keys(&self) -> Result<KeyedReader<'_, 'a>, Refused> {
-        let keys = checked_keys(&self.value).map_err(|_| Refused)?;
+        let keys = checked_keys(&self.value).map_err(|_| self.refuse(Why::Unreadable))?;
         Ok(KeyedReader { object: self, keys, index: 0, pending: None })
     }
 }
@@ -199,8 +331,14 @@ impl<'de> Deserializer<'de> for SafeReader<'_> {
             return visitor.visit_bool(b);
         }
         if let Some(n) = value.as_f64() {
-            // As serde-wasm-bindgen reads numbers: whole ones within 2^53 are integers.
-            return if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0 { visitor.visit_i64(n as i64) } else { visitor.visit_f64(n) };
+            // As serde-wasm-bindgen reads numbers: whole ones within 2^53 are integers, but -0
+            // stays a float, so a `json::Value` keeps it as the caller wrote it (typed numbers
+            // are read by `deserialize_u64` and `deserialize_f64`, not here).
+            return if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0 && !(n == 0.0 && n.is_sign_negative()) {
+                visitor.visit_i64(n as i64)
+            } else {
+                visitor.visit_f64(n)
+            };
         }
         if let Some(s) = value.as_string() {
             return visitor.visit_string(s);
@@ -212,8 +350,7 @@ impl<'de> Deserializer<'de> for SafeReader<'_> {
     }
 
     fn deserialize_option<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
-        if self.value.is_undefined() || self.value.is_null() {
-            self.spend()?;
+        if self.is_absent()? {
             visitor.visit_none()
         } else {
             visitor.visit_some(self)
@@ -226,11 +363,7 @@ impl<'de> Deserializer<'de> for SafeReader<'_> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Refused> {
-        self.spend()?;
-        match self.shape()? {
-            Shape::Object => visitor.visit_map(FieldReader { object: &self, fields: fields.iter(), pending: None }),
-            Shape::Array(_) => Err(Refused),
-        }
+        visitor.visit_map(self.fields(fields)?)
     }
 
     fn deserialize_newtype_struct<V: serde::de::Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, Refused> {
@@ -249,19 +382,87 @@ impl<'de> Deserializer<'de> for SafeReader<'_> {
         visitor: V,
     ) -> Result<V::Value, Refused> {
         use serde::de::IntoDeserializer;
-        self.spend()?;
-        if let Some(s) = self.value.as_string() {
-            return visitor.visit_enum(s.into_deserializer());
+        match self.variant()? {
+            Ok(word) => visitor.visit_enum(word.into_deserializer()),
+            Err(entries) => visitor.visit_enum(serde::de::value::MapAccessDeserializer::new(entries)),
         }
-        match self.shape()? {
-            Shape::Object => visitor.visit_enum(serde::de::value::MapAccessDeserializer::new(self.object_keys()?)),
-            Shape::Array(_) => Err(Refused),
+    }
+
+    // The types read most often each get a method that hands its visitor only what it
+    // accepts, so `deserialize_any`'s every branch is not compiled again per visitor type.
+    // Each refuses exactly what `deserialize_any` would have made its visitor refuse.
+    fn deserialize_string<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        self.spend()?;
+        visitor.visit_string(self.value.as_string().ok_or(Refused)?)
+    }
+
+    fn deserialize_str<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        self.deserialize_string(visitor)
+    }
+
+    fn deserialize_bool<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        self.spend()?;
+        visitor.visit_bool(self.value.as_bool().ok_or(Refused)?)
+    }
+
+    fn deserialize_u64<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        self.spend()?;
+        match self.value.as_f64() {
+            Some(n) if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0 => visitor.visit_i64(n as i64),
+            _ => Err(Refused),
+        }
+    }
+
+    fn deserialize_f64<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        self.spend()?;
+        match self.value.as_f64() {
+            Some(n) if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0 => visitor.visit_i64(n as i64),
+            Some(n) => visitor.visit_f64(n),
+            None => Err(Refused),
         }
     }
 
     serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit unit_struct seq tuple
-        tuple_struct map identifier ignored_any
+        char bytes byte_buf unit unit_struct tuple tuple_struct identifier ignored_any
+    }
+
+    fn deserialize_seq<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        visitor.visit_seq(self.items()?)
+    }
+
+    fn deserialize_map<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        visitor.visit_map(self.entries()?)
+    }
+
+    fn deserialize_i8<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        self.deserialize_u64(visitor)
+    }
+    fn deserialize_i16<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        self.deserialize_u64(visitor)
+    }
+    fn deserialize_i32<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        self.deserialize_u64(visitor)
+    }
+    fn deserialize_i64<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        self.deserialize_u64(visitor)
+    }
+    fn deserialize_i128<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        self.deserialize_u64(visitor)
+    }
+    fn deserialize_u8<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        self.deserialize_u64(visitor)
+    }
+    fn deserialize_u16<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        self.deserialize_u64(visitor)
+    }
+    fn deserialize_u32<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        self.deserialize_u64(visitor)
+    }
+    fn deserialize_u128<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        self.deserialize_u64(visitor)
+    }
+    fn deserialize_f32<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        self.deserialize_f64(visitor)
     }
 }
 
@@ -276,12 +477,27 @@ impl<'de> serde::de::SeqAccess<'de> for ItemReader<'_, '_> {
     type Error = Refused;
 
     fn next_element_seed<S: serde::de::DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>, Refused> {
+        match self.next_item()? {
+            None => Ok(None),
+            Some(item) => seed.deserialize(item).map(Some).map_err(|_| self.array.note_index(self.index - 1)),
+        }
+    }
+}
+
+impl<'a> ItemReader<'_, 'a> {
+    /// The next item's reader (not generic: one copy for every item type).
+    #[inline(never)]
+    fn next_item(&mut self) -> Result<Option<SafeReader<'a>>, Refused> {
         if self.index == self.length {
             return Ok(None);
         }
-        let item = Reflect::get_u32(&self.array.value, self.index).map_err(|_| Refused)?;
+        let index = self.index;
+        let item = Reflect::get_u32(&self.array.value, index).map_err(|_| {
+            self.array.refuse(Why::Unreadable);
+            self.array.note_index(index)
+        })?;
         self.index += 1;
-        seed.deserialize(self.array.child(item)).map(Some)
+        Ok(Some(self.array.child(item)))
     }
 }
 
@@ -298,25 +514,55 @@ impl<'de> serde::de::MapAccess<'de> for KeyedReader<'_, '_> {
 
     fn next_key_seed<K: serde::de::DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Refused> {
         use serde::de::IntoDeserializer;
+        match self.next_key()? {
+            None => Ok(None),
+            Some(key) => seed.deserialize(key.into_deserializer()).map(Some),
+        }
+    }
+
+    fn next_value_seed<S: serde::de::DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, Refused> {
+        let value = self.take_value()?;
+        seed.deserialize(value).map_err(|_| self.note_current())
+    }
+}
+
+impl<'a> KeyedReader<'_, 'a> {
+    /// The reader of the value of the key just read (not generic).
+    #[inline(never)]
+    fn take_value(&mut self) -> Result<SafeReader<'a>, Refused> {
+        let value = self.pending.take().ok_or(Refused)?;
+        Ok(self.object.child(value))
+    }
+
+    /// The next key, its value read and kept for `next_value_seed` (not generic).
+    #[inline(never)]
+    fn next_key(&mut self) -> Result<Option<String>, Refused> {
         if self.index >= self.keys.length() {
             return Ok(None);
         }
         let key = self.keys.get(self.index);
         self.index += 1;
-        self.pending = Some(Reflect::get(&self.object.value, &key).map_err(|_| Refused)?);
-        seed.deserialize(key.as_string().unwrap_or_default().into_deserializer()).map(Some)
+        let value = Reflect::get(&self.object.value, &key).map_err(|_| {
+            self.object.refuse(Why::Unreadable);
+            self.object.note_key(&key)
+        });
+        self.pending = Some(value?);
+        Ok(Some(key.as_string().unwrap_or_default()))
     }
 
-    fn next_value_seed<S: serde::de::DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, Refused> {
-        let value = self.pending.take().ok_or(Refused)?;
-        seed.deserialize(self.object.child(value))
+    /// Notes the key whose value failed.
+    #[inline(never)]
+    fn note_current(&self) -> Refused {
+        self.object.note_key(&self.keys.get(self.index.wrapping_sub(1)))
     }
 }
 
-/// Only the fields a struct has; a field that is `undefined` counts as missing.
+/// Only the fields a struct has; a field that is `undefined` counts as missing. Each field
+/// is named to the struct's visitor by its index in `fields` (serde's derives number them in
+/// that order), so the derived name matching (`visit_str`) is left out of the wasm.
 struct FieldReader<'r, 'a> {
     object: &'r SafeReader<'a>,
-    fields: std::slice::Iter<'static, &'static str>,
+    fields: std::iter::Enumerate<std::slice::Iter<'static, &'static str>>,
     pending: Option<JsValue>,
 }
 
@@ -325,18 +571,35 @@ impl<'de> serde::de::MapAccess<'de> for FieldReader<'_, '_> {
 
     fn next_key_seed<K: serde::de::DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Refused> {
         use serde::de::IntoDeserializer;
-        for field in self.fields.by_ref() {
-            let value = get_field(&self.object.value, field).map_err(|_| Refused)?;
+        match self.next_field()? {
+            None => Ok(None),
+            Some(index) => seed.deserialize((index as u64).into_deserializer()).map(Some),
+        }
+    }
+
+    fn next_value_seed<S: serde::de::DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, Refused> {
+        seed.deserialize(self.take_value()?)
+    }
+}
+
+impl<'a> FieldReader<'_, 'a> {
+    /// The index of the next field the object has, its value read and kept (not generic).
+    #[inline(never)]
+    fn next_field(&mut self) -> Result<Option<usize>, Refused> {
+        for (index, field) in self.fields.by_ref() {
+            let value = get_field(&self.object.value, field).map_err(|_| self.object.refuse(Why::Unreadable))?;
             if !value.is_undefined() {
                 self.pending = Some(value);
-                return seed.deserialize((*field).into_deserializer()).map(Some);
+                return Ok(Some(index));
             }
         }
         Ok(None)
     }
 
-    fn next_value_seed<S: serde::de::DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, Refused> {
+    /// The reader of the value of the field just read (not generic).
+    #[inline(never)]
+    fn take_value(&mut self) -> Result<SafeReader<'a>, Refused> {
         let value = self.pending.take().ok_or(Refused)?;
-        seed.deserialize(self.object.child(value))
+        Ok(self.object.child(value))
     }
 }

@@ -7,6 +7,152 @@ use crate::json::Value;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// `Deserialize` for a struct, as serde's derive reads it (fields by name or, from the JS
+/// reader, by index; unknown ones ignored; a duplicate or a missing required one refused; an
+/// array in field order), in less code: the struct starts from each field's start value and
+/// each field read is one assignment, instead of one local, one duplicate check and one drop
+/// path per field. Each field is `req` (must be present), `opt` (`#[serde(default)]`: keeps
+/// its start value when missing) or `option` (an `Option` without `#[serde(default)]`: `None`
+/// when missing from a map, but required in an array, as the derive has it). The start value
+/// is `Default::default()`, or the expression after the kind, for a type without `Default`.
+macro_rules! deserialize_fields {
+    ($ty:ident { $($field:ident: $kind:ident $(($start:expr))?),+ $(,)? } $(skipped { $($skip:ident),+ })?) => {
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                const FIELDS: &[&str] = &[$(stringify!($field)),+];
+                const REQUIRED: &[(bool, bool)] = &[$($crate::model::field_required!($kind)),+];
+                struct Fields;
+                impl Fields {
+                    fn start() -> $ty {
+                        $ty { $($field: $crate::model::field_start!($($start)?),)+ $($($skip: Default::default(),)+)? }
+                    }
+                }
+                impl<'de> serde::de::Visitor<'de> for Fields {
+                    type Value = $ty;
+                    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                        f.write_str(concat!("struct ", stringify!($ty)))
+                    }
+                    #[allow(unused_assignments)]
+                    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<$ty, A::Error> {
+                        let mut value = Fields::start();
+                        let mut seen = 0u64;
+                        while let Some(index) = map.next_key_seed($crate::model::FieldIndex(FIELDS))? {
+                            $crate::model::mark_seen(&mut seen, index, FIELDS)?;
+                            let mut at = 0;
+                            $(
+                                if index == at {
+                                    $crate::model::read_field(&mut map, &mut value.$field)?;
+                                    continue;
+                                }
+                                at += 1;
+                            )+
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                        $crate::model::check_required(seen, FIELDS, REQUIRED)?;
+                        Ok(value)
+                    }
+                    #[allow(unused_assignments)]
+                    fn visit_seq<S: serde::de::SeqAccess<'de>>(self, mut seq: S) -> Result<$ty, S::Error> {
+                        let mut value = Fields::start();
+                        let mut at = 0;
+                        $(
+                            match seq.next_element()? {
+                                Some(v) => value.$field = v,
+                                None if REQUIRED[at].1 => return Err(serde::de::Error::invalid_length(at, &self)),
+                                None => {}
+                            }
+                            at += 1;
+                        )+
+                        Ok(value)
+                    }
+                }
+                deserializer.deserialize_struct(stringify!($ty), FIELDS, Fields)
+            }
+        }
+    };
+}
+// The engine's types (src/rollout/) use it too.
+#[cfg(feature = "rollout")]
+pub(crate) use deserialize_fields;
+
+/// Whether a field kind is required (from a map, from an array).
+macro_rules! field_required {
+    (req) => {
+        (true, true)
+    };
+    (opt) => {
+        (false, false)
+    };
+    (option) => {
+        (false, true)
+    };
+}
+pub(crate) use field_required;
+
+macro_rules! field_start {
+    () => {
+        Default::default()
+    };
+    ($start:expr) => {
+        $start
+    };
+}
+pub(crate) use field_start;
+
+/// A struct field's key, as its index in the struct's field list (`usize::MAX` when the
+/// struct has no such field): by index from the JS reader, by name from JSON text.
+pub(crate) struct FieldIndex(pub(crate) &'static [&'static str]);
+
+impl<'de> serde::de::DeserializeSeed<'de> for FieldIndex {
+    type Value = usize;
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
+        deserializer.deserialize_identifier(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for FieldIndex {
+    type Value = usize;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a field name")
+    }
+    fn visit_u64<E>(self, index: u64) -> Result<usize, E> {
+        Ok(usize::try_from(index).unwrap_or(usize::MAX))
+    }
+    fn visit_str<E>(self, name: &str) -> Result<usize, E> {
+        Ok(self.0.iter().position(|field| *field == name).unwrap_or(usize::MAX))
+    }
+    fn visit_bytes<E>(self, name: &[u8]) -> Result<usize, E> {
+        Ok(self.0.iter().position(|field| field.as_bytes() == name).unwrap_or(usize::MAX))
+    }
+}
+
+/// Reads the value of the key just read into `slot`. Not inlined: one copy per field type
+/// serves every struct that has a field of that type.
+#[inline(never)]
+pub(crate) fn read_field<'de, T: Deserialize<'de>, A: serde::de::MapAccess<'de>>(map: &mut A, slot: &mut T) -> Result<(), A::Error> {
+    *slot = map.next_value()?;
+    Ok(())
+}
+
+/// Notes field `index` as read, refusing it the second time (unknown fields are not noted).
+pub(crate) fn mark_seen<E: serde::de::Error>(seen: &mut u64, index: usize, fields: &'static [&'static str]) -> Result<(), E> {
+    let Some(name) = fields.get(index) else { return Ok(()) };
+    let bit = 1u64 << index;
+    if *seen & bit != 0 {
+        return Err(E::duplicate_field(name));
+    }
+    *seen |= bit;
+    Ok(())
+}
+
+/// The first required field not read, in field order (as serde's derive reports it).
+pub(crate) fn check_required<E: serde::de::Error>(seen: u64, fields: &'static [&'static str], required: &[(bool, bool)]) -> Result<(), E> {
+    match fields.iter().zip(required).enumerate().find(|&(index, (_, &(req, _)))| req && seen & (1u64 << index) == 0) {
+        Some((_, (name, _))) => Err(E::missing_field(name)),
+        None => Ok(()),
+    }
+}
+
 /// Declares a string enum whose unknown values survive as `Unknown(String)`.
 macro_rules! open_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $wire:literal),+ $(,)? }) => {
@@ -343,10 +489,12 @@ impl ServerRecord for AppServer {
 
 /// `IpVirtual`: the group-wide virtual session IP switch. It can only be set when the group
 /// is created; batch-update-tsvi applies it to the servers.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct IpVirtual {
     pub enable: bool,
 }
+
+deserialize_fields!(IpVirtual { enable: req });
 
 /// `ServerGroup` from ListServerGroups, and `ShowServerGroupResponse`, which adds the detail
 /// fields below the marker, `ip_virtual` among them. ListServerGroups never returns
@@ -444,7 +592,7 @@ pub type ListServerGroupsResponse = Page<ServerGroup>;
 
 // ---- jobs (§5.2, §5.3) ----
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct JobResourceInfo {
     /// For a TSVI sub-job, the server id.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -463,8 +611,18 @@ pub struct JobResourceInfo {
     pub extend_params: Option<String>,
 }
 
+deserialize_fields!(JobResourceInfo {
+    resource_id: option,
+    resource_name: option,
+    cloud_service_type: option,
+    resource_type: option,
+    resource_spec_code: option,
+    processed_time: option,
+    extend_params: option,
+});
+
 /// `SubJobDetailInfo` (ListSubJobs) and `JobDetailInfo` (v2 job detail): one server's part.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SubJob {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -489,6 +647,19 @@ pub struct SubJob {
     pub job_id: Option<String>,
 }
 
+deserialize_fields!(SubJob {
+    id: option,
+    job_type: option,
+    job_resource_info: option,
+    begin_time: option,
+    end_time: option,
+    status: option,
+    error_code: option,
+    error_message: option,
+    project_id: option,
+    job_id: option,
+});
+
 impl SubJob {
     pub fn server_id(&self) -> Option<&str> {
         self.job_resource_info.as_ref()?.resource_id.as_deref()
@@ -496,7 +667,7 @@ impl SubJob {
 }
 
 /// `ShowJobDetailResponse`, from `GET /v2/{project_id}/job/{job_id}`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct JobDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -513,6 +684,16 @@ pub struct JobDetail {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sub_jobs: Vec<SubJob>,
 }
+
+deserialize_fields!(JobDetail {
+    id: option,
+    job_type: option,
+    begin_time: option,
+    end_time: option,
+    status: option,
+    sub_jobs_total: option,
+    sub_jobs: opt,
+});
 
 pub type ListSubJobsResponse = Page<SubJob>;
 
@@ -571,5 +752,77 @@ mod tests {
     fn seed_example_response_parses() {
         let r: BatchUpdateTsviResponse = json::from_str(r#"{"job_id" : "575768277444198400"}"#).unwrap();
         assert_eq!(r.job_id.as_deref(), Some("575768277444198400"));
+    }
+
+    /// The same struct twice: `deserialize_fields!` and serde's derive must read every input
+    /// alike (the value, or a refusal), each field kind and each form (map and array).
+    mod same_as_derive {
+        use serde::Deserialize;
+
+        #[derive(Debug, PartialEq, Deserialize)]
+        pub struct Derived {
+            id: String,
+            #[serde(default)]
+            count: u32,
+            #[serde(default)]
+            name: Option<String>,
+            tags: Vec<String>,
+            limit: Option<u32>,
+            #[serde(skip)]
+            cache: u8,
+        }
+
+        #[derive(Debug, PartialEq)]
+        pub struct Ours {
+            id: String,
+            count: u32,
+            name: Option<String>,
+            tags: Vec<String>,
+            limit: Option<u32>,
+            cache: u8,
+        }
+
+        deserialize_fields!(Ours { id: req, count: opt, name: opt, tags: req, limit: option } skipped { cache });
+
+        #[test]
+        fn every_input_reads_alike() {
+            let inputs = [
+                r#"{"id":"a","count":2,"name":"n","limit":3,"tags":["x"]}"#,
+                r#"{"tags":[],"limit":null,"name":null,"count":0,"id":"a"}"#,
+                r#"{"id":"a","tags":[]}"#,
+                r#"{"id":"a","tags":[],"unknown":{"deep":[1,2]},"cache":9}"#,
+                r#"{"tags":[]}"#,
+                r#"{"id":"a"}"#,
+                r#"{"id":"a","tags":[],"id":"b"}"#,
+                r#"{"id":"a","tags":[],"unknown":1,"unknown":2}"#,
+                r#"{"id":1,"tags":[]}"#,
+                r#"{"id":"a","tags":[],"count":-1}"#,
+                r#"{"id":"a","tags":[],"count":1.5}"#,
+                r#"{"id":"a","tags":"x"}"#,
+                r#"["a",2,"n",["x"],3]"#,
+                r#"["a",2,"n",["x"],null]"#,
+                r#"["a",2,"n",["x"]]"#,
+                r#"["a",2,"n"]"#,
+                r#"["a",2]"#,
+                r#"["a"]"#,
+                r#"[]"#,
+                r#"["a",2,"n",["x"],3,"extra"]"#,
+                r#""a""#,
+                r#"null"#,
+            ];
+            for input in inputs {
+                let derived = serde_json::from_str::<Derived>(input);
+                let ours = serde_json::from_str::<Ours>(input);
+                match (derived, ours) {
+                    (Ok(d), Ok(o)) => assert_eq!(
+                        (d.id, d.count, d.name, d.limit, d.tags, d.cache),
+                        (o.id, o.count, o.name, o.limit, o.tags, o.cache),
+                        "{input}"
+                    ),
+                    (Err(_), Err(_)) => {}
+                    (d, o) => panic!("{input}: derive {d:?}, ours {o:?}"),
+                }
+            }
+        }
     }
 }

@@ -1,10 +1,10 @@
-//! Every conversion between JS values and Rust ones, in one place: the catching readers of a
-//! caller's input ([`InputReader`] into a [`Value`], `js_value::from_js` into a typed value), the
-//! readers of options, and what goes back to JS (values as one JSON text each, answers and
-//! errors).
+//! Every conversion between JS values and Rust ones, in one place: a caller's input read by the
+//! one catching reader (`js_value::read_json_like` into a [`Value`], with the path of what it
+//! refuses; `js_value::from_js` into a typed value), the readers of options, and what goes
+//! back to JS (values as one JSON text each, answers and errors).
 
 use crate::error::Error;
-use crate::js_value::{checked_is_array, checked_is_view, checked_keys, field, from_js, MAX_INPUT_DEPTH, MAX_INPUT_VALUES};
+use crate::js_value::{checked_is_view, field, from_js, read_json_like, Why};
 use crate::json::Value;
 use crate::model::ServerRecord;
 use crate::sign::QueryValue;
@@ -145,8 +145,8 @@ pub(super) fn invalid(path: &str, code: &'static str, message: &str) -> JsValue 
 // proxy traps or `Object.create(new Uint8Array(1))` inputs used to exhaust the stack and trap
 // every later call. So every read of a caller's value goes through an import marked `catch`
 // (the throw comes back as an `Err`, everything is dropped normally) or through a `typeof` or
-// `instanceof` check, which cannot throw; the data is copied into a [`Value`] first, and typed
-// inputs are read from a plain copy of it.
+// `instanceof` check, which cannot throw: `js_value`'s one reader, for plain data and typed
+// inputs alike.
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(catch, js_namespace = Object, js_name = getOwnPropertyNames)]
@@ -159,89 +159,6 @@ extern "C" {
     fn copy_of(source: &JsValue) -> Result<ByteCopy, JsValue>;
 }
 
-/// Copies a caller's value into a [`Value`], refusing what JSON cannot hold and what throws.
-struct InputReader {
-    /// Values still allowed.
-    budget: usize,
-    /// The JSON pointer segments down to the value being read, for the error's path.
-    segments: Vec<String>,
-}
-
-impl InputReader {
-    fn refuse(&self, base: &str, code: &'static str, message: &str) -> Issue {
-        let path = self.segments.iter().fold(base.to_owned(), |path, segment| validate::pointer(&path, segment));
-        Issue::new(path, code, message)
-    }
-
-    fn read(&mut self, value: &JsValue, base: &str) -> Result<Value, Issue> {
-        if self.budget == 0 {
-            return Err(self.refuse(base, "value.too_large", "holds too many values"));
-        }
-        self.budget -= 1;
-        // Strings first: they are most of what inputs hold, and each check is a crossing.
-        if let Some(s) = value.as_string() {
-            return Ok(Value::String(s));
-        }
-        if value.is_undefined() || value.is_null() {
-            return Ok(Value::Null);
-        }
-        if let Some(b) = value.as_bool() {
-            return Ok(Value::Bool(b));
-        }
-        if let Some(n) = value.as_f64() {
-            return Ok(Value::Number(n));
-        }
-        if value.is_bigint() {
-            return Err(self.refuse(base, "value.bigint", "a BigInt is not JSON data; pass a number or a string"));
-        }
-        if !value.is_object() {
-            // Symbols and functions.
-            return Err(self.refuse(base, "value.not_json", "must be plain JSON-like data"));
-        }
-        if self.segments.len() >= MAX_INPUT_DEPTH {
-            return Err(self.refuse(base, "value.too_deep", "nests deeper than 100 levels (or refers to itself)"));
-        }
-        let unreadable = |reader: &Self| reader.refuse(base, "value.unreadable", "reading it threw (a getter or a proxy)");
-        if checked_is_array(value).map_err(|_| unreadable(self))? {
-            let length = Reflect::get(value, &JsValue::from_str("length")).map_err(|_| unreadable(self))?;
-            let length = match length.as_f64() {
-                Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= self.budget as f64 => n as u32,
-                _ => return Err(self.refuse(base, "value.too_large", "holds too many values")),
-            };
-            let mut items = Vec::new();
-            for index in 0..length {
-                self.segments.push(index.to_string());
-                let item = Reflect::get_u32(value, index).map_err(|_| unreadable(self));
-                let item = item.and_then(|item| self.read(&item, base));
-                self.segments.pop();
-                items.push(item?);
-            }
-            return Ok(Value::Array(items));
-        }
-        // Typed arrays, Maps, Sets, String objects and whatever else iterates are not plain
-        // data; neither is an object whose prototype is one of them.
-        let iterable = Reflect::has(value, &js_sys::Symbol::iterator()).map_err(|_| unreadable(self))?;
-        if iterable || value.is_instance_of::<js_sys::ArrayBuffer>() || checked_is_view(value).unwrap_or(true) {
-            return Err(self.refuse(
-                base,
-                "value.not_json",
-                "must be plain JSON-like data (objects, arrays, strings, numbers, booleans, null)",
-            ));
-        }
-        let keys = checked_keys(value).map_err(|_| unreadable(self))?;
-        let mut fields = Vec::with_capacity(keys.length() as usize);
-        for key in keys.iter() {
-            let name = key.as_string().unwrap_or_default();
-            self.segments.push(name.clone());
-            let field = Reflect::get(value, &key).map_err(|_| unreadable(self));
-            let field = field.and_then(|field| self.read(&field, base));
-            self.segments.pop();
-            fields.push((name, field?));
-        }
-        Ok(Value::Object(fields))
-    }
-}
-
 /// Reads any JS value as JSON-like data. Functions, symbols, BigInts, typed arrays, values
 /// that throw when read, and data nested deeper than [`MAX_INPUT_DEPTH`] are refused with a
 /// `ValidationError` whose path points at the value.
@@ -249,9 +166,22 @@ pub(super) fn read_value(value: JsValue, path: &str) -> Result<Value, JsValue> {
     read_plain(&value, path).map_err(|issue| js_error(Error::Validation(vec![issue])))
 }
 
-/// [`read_value`] with the problem as an [`Issue`].
+/// [`read_value`] with the problem as an [`Issue`]: the one reader of JS values
+/// (`js_value::read_json_like`), which says which rule the value broke and where.
 pub(super) fn read_plain(value: &JsValue, path: &str) -> Result<Value, Issue> {
-    InputReader { budget: MAX_INPUT_VALUES, segments: Vec::new() }.read(value, path)
+    read_json_like(value.clone()).map_err(|(why, segments)| {
+        let path = segments.iter().fold(path.to_owned(), |path, segment| validate::pointer(&path, segment));
+        let (code, message) = match why {
+            Why::TooLarge => ("value.too_large", "holds too many values"),
+            Why::BigInt => ("value.bigint", "a BigInt is not JSON data; pass a number or a string"),
+            Why::NotJson => ("value.not_json", "must be plain JSON-like data"),
+            Why::NotPlain => ("value.not_json", "must be plain JSON-like data (objects, arrays, strings, numbers, booleans, null)"),
+            Why::TooDeep => ("value.too_deep", "nests deeper than 100 levels (or refers to itself)"),
+            // A `Value` takes every type: only a read that threw is left.
+            Why::Unreadable | Why::Type => ("value.unreadable", "reading it threw (a getter or a proxy)"),
+        };
+        Issue::new(path, code, message)
+    })
 }
 
 /// Reads a caller's value into a Rust type, through the same catching reads as

@@ -5,13 +5,13 @@
 //! will happen. Planning is pure; reading the servers and groups is the caller's job.
 
 use crate::json::Value;
-use crate::model::{AppServer, IpVirtual, JobStatus, JobType, ServerGroup, ServerStatus, TaskStatus, VmStatus};
+use crate::model::{deserialize_fields, AppServer, IpVirtual, JobStatus, JobType, ServerGroup, ServerStatus, TaskStatus, VmStatus};
 use crate::order::SortedMap;
 use crate::validate::{check_unknown_fields, Issue, MAX_BATCH_ITEMS};
 use serde::{Deserialize, Serialize};
 
 /// What the planner needs of a server; read from ListServers items (other fields ignored).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ServerState {
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -37,6 +37,21 @@ pub struct ServerState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_time: Option<String>,
 }
+
+deserialize_fields!(ServerState {
+    id: req,
+    name: opt,
+    server_group_id: opt,
+    status: opt,
+    vm_status: opt,
+    task_status: opt,
+    maintain_status: opt,
+    session_count: opt,
+    job_id: opt,
+    job_type: opt,
+    job_status: opt,
+    job_time: opt,
+});
 
 impl From<&AppServer> for ServerState {
     fn from(s: &AppServer) -> Self {
@@ -110,7 +125,7 @@ impl ServerState {
 }
 
 /// What the planner needs of a server group; reads a ShowServerGroup answer as it is.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GroupState {
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -122,6 +137,8 @@ pub struct GroupState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_server_count: Option<u32>,
 }
+
+deserialize_fields!(GroupState { id: req, name: opt, ip_virtual: opt, app_server_count: opt });
 
 impl From<&ServerGroup> for GroupState {
     fn from(g: &ServerGroup) -> Self {
@@ -170,7 +187,7 @@ impl Limit {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RolloutOptions {
     pub batch_size: usize,
     /// Batches submitted together in one wave.
@@ -188,6 +205,18 @@ pub struct RolloutOptions {
     /// Forces `enable`; by default each group's `ip_virtual.enable` is sent.
     pub enable: Option<bool>,
 }
+
+deserialize_fields!(RolloutOptions {
+    batch_size: req,
+    concurrency: req,
+    max_unavailable: req(Limit::Count(0)),
+    include_busy: req,
+    include_maintained: req,
+    drain: req,
+    drain_timeout_ms: req,
+    halt_after_failures: option,
+    enable: option,
+});
 
 impl Default for RolloutOptions {
     fn default() -> Self {
@@ -321,7 +350,7 @@ pub enum SkipReason {
     Changed,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Skipped {
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -330,7 +359,9 @@ pub struct Skipped {
     pub detail: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+deserialize_fields!(Skipped { id: req, name: opt, reason: req(SkipReason::Duplicate), detail: req });
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Warning {
     pub code: String,
     pub message: String,
@@ -338,12 +369,16 @@ pub struct Warning {
     pub server_group_id: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+deserialize_fields!(Warning { code: req, message: req, server_group_id: opt });
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Wave {
     pub index: usize,
     /// Each batch is one batch-update-tsvi call of at most 20 servers.
     pub batches: Vec<Vec<String>>,
 }
+
+deserialize_fields!(Wave { index: req, batches: req });
 
 impl Wave {
     pub fn server_ids(&self) -> impl Iterator<Item = &String> {
@@ -351,7 +386,7 @@ impl Wave {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PlanSummary {
     pub selected: usize,
     pub planned: usize,
@@ -363,7 +398,9 @@ pub struct PlanSummary {
     pub batches: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+deserialize_fields!(PlanSummary { selected: req, planned: req, skipped: req, with_sessions: req, sessions: req, waves: req, batches: req });
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Plan {
     pub options: RolloutOptions,
     /// The `enable` each group's servers are sent.
@@ -379,6 +416,10 @@ pub struct Plan {
     #[serde(skip)]
     pub snapshot_index: super::IdIndex,
 }
+
+deserialize_fields!(Plan {
+    options: req, enable_by_group: req, max_unavailable_by_group: req, waves: req, skipped: req, warnings: req, snapshot: req, summary: req,
+} skipped { snapshot_index });
 
 impl Plan {
     pub fn planned_ids(&self) -> impl Iterator<Item = &String> {

@@ -2,6 +2,7 @@
 //! so an interrupted run can be resumed from it. It holds no secret: it can be stored anywhere.
 
 use super::plan::{Plan, SkipReason};
+use crate::model::deserialize_fields;
 use serde::de::{DeserializeOwned, IntoDeserializer};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
@@ -149,7 +150,7 @@ impl fmt::Display for Reason {
 /// the server may be in maintenance because of this run, and resuming lifts it (or drains and
 /// updates it). A server that was in maintenance before is `already_in_maintenance`: the run
 /// never marks or lifts it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Drain {
     #[serde(default)]
     pub sessions_before: u32,
@@ -174,7 +175,18 @@ pub struct Drain {
     pub lifted_at: Option<u64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+deserialize_fields!(Drain {
+    sessions_before: opt,
+    sessions_at_reboot: opt,
+    waited_ms: opt,
+    deadline_passed: opt,
+    already_in_maintenance: opt,
+    marked_by_run: opt,
+    marked_at: opt,
+    lifted_at: opt,
+});
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ServerReport {
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -214,6 +226,26 @@ pub struct ServerReport {
     pub job_before: Option<String>,
 }
 
+deserialize_fields!(ServerReport {
+    id: req,
+    name: opt,
+    server_group_id: opt,
+    outcome: req(Outcome::Pending),
+    reason: opt,
+    detail: opt,
+    wave: opt,
+    job_id: opt,
+    sub_job_status: opt,
+    error_code: opt,
+    error_msg: opt,
+    request_id: opt,
+    attempts: req,
+    submitted_at: opt,
+    finished_at: opt,
+    drain: opt,
+    job_before: opt,
+});
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RunStatus {
@@ -225,7 +257,7 @@ pub enum RunStatus {
     Aborted,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
     pub succeeded: usize,
     pub failed: usize,
@@ -235,7 +267,9 @@ pub struct Counts {
     pub in_progress: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+deserialize_fields!(Counts { succeeded: req, failed: req, skipped: req, unknown: req, pending: req, in_progress: req });
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     /// Bumped when the shape changes, so a stored report is not misread.
     pub format: u32,
@@ -255,6 +289,10 @@ pub struct Report {
     #[serde(skip)]
     servers_index: super::IdIndex,
 }
+
+deserialize_fields!(Report {
+    format: req, status: req(RunStatus::Running), halt_reason: opt, started_at: req, finished_at: opt, job_ids: req, servers: req, notes: req, counts: req, plan: req,
+} skipped { servers_index });
 
 pub const REPORT_FORMAT: u32 = 1;
 
