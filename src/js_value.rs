@@ -318,6 +318,15 @@ impl<'a> SafeReader<'a> {
     }
 }
 
+/// Deserializer methods that only hand their visitor to another one.
+macro_rules! forward_to {
+    ($target:ident: $($method:ident)+) => {$(
+        fn $method<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+            self.$target(visitor)
+        }
+    )+};
+}
+
 impl<'de> Deserializer<'de> for SafeReader<'_> {
     type Error = Refused;
 
@@ -434,36 +443,11 @@ impl<'de> Deserializer<'de> for SafeReader<'_> {
         visitor.visit_map(self.entries()?)
     }
 
-    fn deserialize_i8<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
-        self.deserialize_u64(visitor)
-    }
-    fn deserialize_i16<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
-        self.deserialize_u64(visitor)
-    }
-    fn deserialize_i32<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
-        self.deserialize_u64(visitor)
-    }
-    fn deserialize_i64<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
-        self.deserialize_u64(visitor)
-    }
-    fn deserialize_i128<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
-        self.deserialize_u64(visitor)
-    }
-    fn deserialize_u8<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
-        self.deserialize_u64(visitor)
-    }
-    fn deserialize_u16<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
-        self.deserialize_u64(visitor)
-    }
-    fn deserialize_u32<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
-        self.deserialize_u64(visitor)
-    }
-    fn deserialize_u128<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
-        self.deserialize_u64(visitor)
-    }
-    fn deserialize_f32<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
-        self.deserialize_f64(visitor)
-    }
+    // Every integer width is read as the one integer reader reads it (it checks the range
+    // through the visitor), and f32 as f64.
+    forward_to!(deserialize_u64: deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128
+        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u128);
+    forward_to!(deserialize_f64: deserialize_f32);
 }
 
 /// The items of an array, each read with `Reflect.get`.

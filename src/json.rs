@@ -543,49 +543,27 @@ impl<'a> Serializer for Writer<'a> {
     }
 }
 
-impl serde::ser::SerializeSeq for Compound<'_> {
-    type Ok = bool;
-    type Error = Unwritable;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unwritable> {
-        self.item(value)
-    }
-    fn end(self) -> Result<bool, Unwritable> {
-        self.close()
-    }
+/// Sequences, tuples and tuple structs and variants are all written as arrays, item by item.
+macro_rules! array_like {
+    ($($trait:ident::$method:ident),+) => {$(
+        impl serde::ser::$trait for Compound<'_> {
+            type Ok = bool;
+            type Error = Unwritable;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unwritable> {
+                self.item(value)
+            }
+            fn end(self) -> Result<bool, Unwritable> {
+                self.close()
+            }
+        }
+    )+};
 }
-
-impl serde::ser::SerializeTuple for Compound<'_> {
-    type Ok = bool;
-    type Error = Unwritable;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unwritable> {
-        self.item(value)
-    }
-    fn end(self) -> Result<bool, Unwritable> {
-        self.close()
-    }
-}
-
-impl serde::ser::SerializeTupleStruct for Compound<'_> {
-    type Ok = bool;
-    type Error = Unwritable;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unwritable> {
-        self.item(value)
-    }
-    fn end(self) -> Result<bool, Unwritable> {
-        self.close()
-    }
-}
-
-impl serde::ser::SerializeTupleVariant for Compound<'_> {
-    type Ok = bool;
-    type Error = Unwritable;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unwritable> {
-        self.item(value)
-    }
-    fn end(self) -> Result<bool, Unwritable> {
-        self.close()
-    }
-}
+array_like!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 impl serde::ser::SerializeMap for Compound<'_> {
     type Ok = bool;
