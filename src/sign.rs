@@ -205,9 +205,19 @@ fn payload_hash_declared(headers: &[(String, String)]) -> Option<&str> {
 
 /// Header names that get signed: all of them but those containing `_`, lower-cased, sorted.
 pub fn signed_header_names(headers: &[(String, String)]) -> Vec<String> {
-    let mut names: Vec<String> = headers.iter().filter(|(n, _)| !n.contains('_')).map(|(n, _)| n.to_ascii_lowercase()).collect();
-    crate::order::sort_dedup(&mut names);
-    names
+    signed_pairs(headers, None).iter().map(|(name, _)| name.to_ascii_lowercase()).collect()
+}
+
+/// The headers that get signed as (name, value) pairs borrowed from `headers`, plus `extra`
+/// (the `Host` the signer adds): names with `_` left out, sorted by lower-cased name, repeats
+/// dropped (the stable sort keeps the first, as a look-up by name finds it).
+fn signed_pairs<'a>(headers: &'a [(String, String)], extra: Option<(&'a str, &'a str)>) -> Vec<(&'a str, &'a str)> {
+    let mut signed: Vec<(&str, &str)> = Vec::with_capacity(headers.len() + 1);
+    signed.extend(headers.iter().filter(|(n, _)| !n.contains('_')).map(|(n, v)| (n.as_str(), v.as_str())));
+    signed.extend(extra);
+    crate::order::sort_by(&mut signed, |(a, _), (b, _)| cmp_lowercase(a, b));
+    signed.dedup_by(|(later, _), (earlier, _)| later.eq_ignore_ascii_case(earlier));
+    signed
 }
 
 /// What a signature covers; `headers` must include `Host` and `X-Sdk-Date`.
@@ -226,42 +236,71 @@ pub struct Canonical<'a> {
 
 impl Canonical<'_> {
     pub fn canonical_request(&self) -> String {
-        self.canonical_request_with(&crate::text::join(self.signed_headers, ";"))
-    }
-
-    /// The canonical request, given the signed header names already joined with `;`.
-    fn canonical_request_with(&self, joined_names: &str) -> String {
-        let headers_len: usize = self.headers.iter().map(|(n, v)| n.len() + v.len() + 2).sum();
-        let mut out = String::with_capacity(self.method.len() + self.path.len() + self.query.len() + headers_len + joined_names.len() + 72);
-        out.push_str(self.method);
-        out.push('\n');
-        push_canonical_uri(&mut out, self.path);
-        out.push('\n');
-        out.push_str(self.query);
-        out.push('\n');
-        for name in self.signed_headers {
-            let value = self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim()).unwrap_or("");
-            out.push_str(name);
-            out.push(':');
-            out.push_str(value);
-            out.push('\n');
-        }
-        out.push('\n');
-        out.push_str(joined_names);
-        out.push('\n');
-        if self.body.is_empty() {
-            out.push_str(EMPTY_BODY_SHA256);
-        } else {
-            match payload_hash_declared(self.headers) {
-                Some(UNSIGNED_PAYLOAD) => out.push_str(UNSIGNED_PAYLOAD),
-                _ => push_hex(&mut out, &Sha256::digest(self.body)),
-            }
-        }
-        out
+        let signed: Vec<(&str, &str)> = self
+            .signed_headers
+            .iter()
+            .map(|name| (name.as_str(), self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map_or("", |(_, v)| v.as_str())))
+            .collect();
+        let joined_names = crate::text::join(self.signed_headers, ";");
+        write_canonical_request(self.method, self.path, self.query, &signed, &joined_names, self.headers, self.body)
     }
 
     pub fn string_to_sign(&self) -> String {
         string_to_sign(&self.canonical_request(), self.sdk_date)
+    }
+}
+
+/// The canonical request: `signed` are the (name, value) pairs to sign, sorted by lower-cased
+/// name (names are written lower-cased, values trimmed), `joined_names` their names joined
+/// with `;`, and `headers` all the request's headers (for `X-Sdk-Content-Sha256`).
+fn write_canonical_request(
+    method: &str,
+    path: &str,
+    query: &str,
+    signed: &[(&str, &str)],
+    joined_names: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> String {
+    let headers_len: usize = signed.iter().map(|(n, v)| n.len() + v.len() + 2).sum();
+    let mut out = String::with_capacity(method.len() + path.len() + query.len() + headers_len + joined_names.len() + 72);
+    out.push_str(method);
+    out.push('\n');
+    push_canonical_uri(&mut out, path);
+    out.push('\n');
+    out.push_str(query);
+    out.push('\n');
+    for (name, value) in signed {
+        push_lowercase(&mut out, name);
+        out.push(':');
+        out.push_str(value.trim());
+        out.push('\n');
+    }
+    out.push('\n');
+    out.push_str(joined_names);
+    out.push('\n');
+    if body.is_empty() {
+        out.push_str(EMPTY_BODY_SHA256);
+    } else {
+        match payload_hash_declared(headers) {
+            Some(UNSIGNED_PAYLOAD) => out.push_str(UNSIGNED_PAYLOAD),
+            _ => push_hex(&mut out, &Sha256::digest(body)),
+        }
+    }
+    out
+}
+
+/// How `a` and `b` compare lower-cased (ASCII).
+fn cmp_lowercase(a: &str, b: &str) -> Ordering {
+    a.bytes().map(|c| c.to_ascii_lowercase()).cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+}
+
+/// `name` lower-cased (ASCII), without a new string.
+fn push_lowercase(out: &mut String, name: &str) {
+    let start = out.len();
+    out.push_str(name);
+    if let Some(pushed) = out.get_mut(start..) {
+        pushed.make_ascii_lowercase();
     }
 }
 
@@ -746,26 +785,18 @@ fn sign_split(input: &SignInput, origin: &str, authority: &str, path: &str) -> R
             headers.push(("X-Security-Token".into(), token.clone()));
         }
     }
-    // `Host` is signed but not sent (browsers set it from the URL): added for the signature only.
-    let host_added = header_value(&headers, "host").is_none();
-    if host_added {
-        headers.push(("Host".into(), authority.to_owned()));
+    // Borrowed pairs, no lower-cased copies. `Host` is signed but not sent (browsers set it
+    // from the URL): added for the signature only.
+    let host = Some(("Host", authority)).filter(|_| header_value(&headers, "host").is_none());
+    let signed = signed_pairs(&headers, host);
+    let mut signed_headers = String::with_capacity(signed.iter().map(|(n, _)| n.len() + 1).sum());
+    for (index, (name, _)) in signed.iter().enumerate() {
+        if index > 0 {
+            signed_headers.push(';');
+        }
+        push_lowercase(&mut signed_headers, name);
     }
-    let names = signed_header_names(&headers);
-    let signed_headers = crate::text::join(&names, ";");
-    let canonical = Canonical {
-        method: input.method,
-        path,
-        query: &query,
-        headers: &headers,
-        signed_headers: &names,
-        body: input.body,
-        sdk_date: input.sdk_date,
-    };
-    let canonical_request = canonical.canonical_request_with(&signed_headers);
-    if host_added {
-        headers.pop();
-    }
+    let canonical_request = write_canonical_request(input.method, path, &query, &signed, &signed_headers, &headers, input.body);
     let signature = signature_of(&canonical_request, input.sdk_date, &creds.sk);
     // As `Authorization::header_value` writes it.
     let mut authorization = String::with_capacity(ALGORITHM.len() + creds.ak.len() + signed_headers.len() + signature.len() + 40);
@@ -984,6 +1015,18 @@ mod tests {
             assert_eq!(sign_with("https://h/x", headers, &c, DATE), Err(want.clone()));
             assert!(want.path().starts_with("/headers/"), "{want:?} names the header");
         }
+    }
+
+    #[test]
+    fn signed_names_are_lower_cased_sorted_once_each_without_underscores() {
+        let headers: Vec<(String, String)> = [("X-B", "1"), ("a_b", "2"), ("x-a", "3"), ("Content-Type", "j"), ("X-A", "4"), ("B", "5")]
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(signed_header_names(&headers), ["b", "content-type", "x-a", "x-b"]);
+        // The first of two names that differ only in case is the one signed, with its value.
+        let pairs = signed_pairs(&headers, Some(("Host", "h")));
+        assert_eq!(pairs, [("B", "5"), ("Content-Type", "j"), ("Host", "h"), ("x-a", "3"), ("X-B", "1")]);
     }
 
     #[test]
