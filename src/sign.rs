@@ -212,11 +212,18 @@ pub fn signed_header_names(headers: &[(String, String)]) -> Vec<String> {
 /// (the `Host` the signer adds): names with `_` left out, sorted by lower-cased name, repeats
 /// dropped (the stable sort keeps the first, as a look-up by name finds it).
 fn signed_pairs<'a>(headers: &'a [(String, String)], extra: Option<(&'a str, &'a str)>) -> Vec<(&'a str, &'a str)> {
-    let mut signed: Vec<(&str, &str)> = Vec::with_capacity(headers.len() + 1);
-    signed.extend(headers.iter().filter(|(n, _)| !n.contains('_')).map(|(n, v)| (n.as_str(), v.as_str())));
-    signed.extend(extra);
-    crate::order::sort_by(&mut signed, |(a, _), (b, _)| cmp_lowercase(a, b));
-    signed.dedup_by(|(later, _), (earlier, _)| later.eq_ignore_ascii_case(earlier));
+    let mut all: Vec<(&str, &str)> = Vec::with_capacity(headers.len() + 1);
+    all.extend(headers.iter().filter(|(n, _)| !n.contains('_')).map(|(n, v)| (n.as_str(), v.as_str())));
+    all.extend(extra);
+    // The crate's one sort, by index (pairs are `Copy`: no generic move-out code).
+    let name = |index: usize| all.get(index).map_or("", |(name, _)| *name);
+    let order = crate::order::stable_order(all.len(), &mut |a, b| cmp_lowercase(name(a), name(b)));
+    let mut signed: Vec<(&str, &str)> = Vec::with_capacity(all.len());
+    for pair in order.iter().filter_map(|&index| all.get(index)) {
+        if signed.last().is_none_or(|(last, _)| !last.eq_ignore_ascii_case(pair.0)) {
+            signed.push(*pair);
+        }
+    }
     signed
 }
 
