@@ -256,60 +256,50 @@ impl serde::ser::Error for Unwritable {
 /// `\r` or `\u00XX` (as `JSON.stringify` and serde_json write them), everything else as it is.
 /// A Rust string holds no lone surrogate (the copy from JS made each one U+FFFD).
 pub fn write_string(out: &mut String, text: &str) {
+    // One reservation, one table look-up a byte, and each run between escapes copied once:
+    // `signRequest` writes its result through here on every call.
+    out.reserve(text.len() + 2);
     out.push('"');
-    let mut rest = text;
-    while let Some(at) = first_to_escape(rest.as_bytes()) {
-        // The byte at `at` is ASCII, so `at` and `at + 1` fall on character boundaries.
-        let (Some(before), Some(&byte), Some(after)) = (rest.get(..at), rest.as_bytes().get(at), rest.get(at + 1..)) else {
-            break;
+    let mut start = 0;
+    for (at, &byte) in text.as_bytes().iter().enumerate() {
+        let escape = ESCAPES[byte as usize];
+        if escape == 0 {
+            continue;
+        }
+        // The byte at `at` is ASCII, so `start..at` falls on character boundaries.
+        out.push_str(text.get(start..at).unwrap_or(""));
+        start = at + 1;
+        let code = if escape == b'u' {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            [b'\\', b'u', b'0', b'0', HEX[(byte >> 4) as usize], HEX[(byte & 15) as usize]]
+        } else {
+            [b'\\', escape, 0, 0, 0, 0]
         };
-        out.push_str(before);
-        match byte {
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            b'\n' => out.push_str("\\n"),
-            b'\t' => out.push_str("\\t"),
-            b'\r' => out.push_str("\\r"),
-            0x08 => out.push_str("\\b"),
-            0x0c => out.push_str("\\f"),
-            _ => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                out.push_str("\\u00");
-                out.push(HEX[(byte >> 4) as usize] as char);
-                out.push(HEX[(byte & 15) as usize] as char);
-            }
-        }
-        rest = after;
+        let len = if escape == b'u' { 6 } else { 2 };
+        out.push_str(std::str::from_utf8(code.get(..len).unwrap_or(&[])).unwrap_or(""));
     }
-    out.push_str(rest);
+    out.push_str(text.get(start..).unwrap_or(""));
     out.push('"');
 }
 
-fn must_escape(byte: &u8) -> bool {
-    *byte < 0x20 || *byte == b'"' || *byte == b'\\'
-}
-
-/// The index of the first byte JSON must escape, looked for eight bytes at a time (a canonical
-/// request is hundreds of bytes, and `signRequest` is a hot path).
-pub(crate) fn first_to_escape(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-    // Whether any byte of `x` is below `n` (n <= 128), exactly: the classic bit trick.
-    let any_below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH_BITS != 0;
-    let any_equal = |x: u64, byte: u8| any_below(x ^ (ONES * byte as u64), 1);
-    let mut chunks = bytes.chunks_exact(8);
-    let mut offset = 0;
-    for chunk in &mut chunks {
-        let x = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-        if any_below(x, 0x20) || any_equal(x, b'"') || any_equal(x, b'\\') {
-            if let Some(index) = chunk.iter().position(must_escape) {
-                return Some(offset + index);
-            }
-        }
-        offset += 8;
+/// For each byte, the letter after `\` that JSON writes it with (`u` for `\u00XX`), or 0 when
+/// it is written as it is.
+static ESCAPES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        table[byte] = b'u';
+        byte += 1;
     }
-    chunks.remainder().iter().position(must_escape).map(|index| offset + index)
-}
+    table[0x08] = b'b';
+    table[0x0c] = b'f';
+    table[b'\n' as usize] = b'n';
+    table[b'\t' as usize] = b't';
+    table[b'\r' as usize] = b'r';
+    table[b'"' as usize] = b'"';
+    table[b'\\' as usize] = b'\\';
+    table
+};
 
 /// `n` in decimal, `-` first when `negative`, refused beyond [`MAX_SAFE_INTEGER`].
 fn write_integer(out: &mut String, negative: bool, n: u64) -> Result<bool, Unwritable> {
@@ -690,22 +680,24 @@ mod tests {
     }
 
     #[test]
-    fn the_first_byte_to_escape_is_found_wherever_it_is() {
-        for special in [b'"', b'\\', b'\n', 0, 0x1f] {
+    fn every_byte_to_escape_is_escaped_wherever_it_is() {
+        for special in ["\"", "\\", "\n", "\u{0}", "\u{1f}", "\u{8}"] {
             for len in 0..40 {
                 for at in 0..len {
-                    let mut bytes = vec![b'a'; len];
-                    bytes[at] = special;
-                    // Bytes just above the ranges looked for, and non-ASCII, never count.
+                    let mut text = "a".repeat(len);
+                    text.replace_range(at..at + 1, special);
+                    // Bytes just above the ranges escaped, and non-ASCII, are written as they are.
                     if at + 1 < len {
-                        bytes[at + 1] = b' ';
+                        text.replace_range(at + 1..at + 2, "\u{7f}");
                     }
-                    assert_eq!(first_to_escape(&bytes), Some(at), "{special} at {at} of {len}");
+                    let mut out = String::new();
+                    write_string(&mut out, &text);
+                    assert_eq!(out, serde_json::to_string(&text).unwrap(), "{special:?} at {at} of {len}");
                 }
-                let plain: Vec<u8> = (0..len).map(|i| [b' ', b'#', b'[', b']', 0x7f, 0xc3, 0xbc, b'!'][i % 8]).collect();
-                assert_eq!(first_to_escape(&plain), None, "{len}");
             }
         }
+        let plain: String = (0..40).map(|i| [' ', '#', '[', ']', '\u{7f}', 'ü', '!'][i % 7]).collect();
+        assert_eq!(text(&plain), format!("\"{plain}\""));
     }
 
     #[test]

@@ -115,11 +115,22 @@ fn push_canonical_uri(out: &mut String, path: &str) {
 /// The path to send: each segment of the (raw or encoded) path normalized to the canonical
 /// encoding, so an encoded `%2F` stays inside its segment.
 pub fn wire_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    push_wire_path(&mut out, path);
+    out
+}
+
+fn push_wire_path(out: &mut String, path: &str) {
     if is_plain_path(path) {
-        return path.to_owned();
+        out.push_str(path);
+        return;
     }
-    let segments: Vec<String> = path.split('/').map(|segment| encode_component(&decode_component(segment))).collect();
-    crate::text::join(&segments, "/")
+    for (index, segment) in path.split('/').enumerate() {
+        if index > 0 {
+            out.push('/');
+        }
+        out.push_str(&encode_component(&decode_component(segment)));
+    }
 }
 
 /// The canonical query, which is also the query to send: sorted by key then value, encoded.
@@ -162,14 +173,20 @@ fn hex(bytes: &[u8]) -> String {
 fn push_hex(out: &mut String, bytes: &[u8]) {
     let mut digits = [0u8; 64];
     for chunk in bytes.chunks(32) {
-        for (pair, b) in digits.chunks_exact_mut(2).zip(chunk) {
-            pair[0] = HEX_DIGITS[(b >> 4) as usize];
-            pair[1] = HEX_DIGITS[(b & 15) as usize];
-        }
+        hex_into(&mut digits, chunk);
         // Hex digits are ASCII, so this always succeeds.
         if let Ok(text) = std::str::from_utf8(&digits[..chunk.len() * 2]) {
             out.push_str(text);
         }
+    }
+}
+
+/// `bytes` in lower-case hex at the start of `digits` (two digits a byte, as many as fit).
+#[inline]
+fn hex_into(digits: &mut [u8], bytes: &[u8]) {
+    for (pair, b) in digits.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = HEX_DIGITS[(b >> 4) as usize];
+        pair[1] = HEX_DIGITS[(b & 15) as usize];
     }
 }
 
@@ -188,9 +205,26 @@ fn payload_hash_declared(headers: &[(String, String)]) -> Option<&str> {
 
 /// Header names that get signed: all of them but those containing `_`, lower-cased, sorted.
 pub fn signed_header_names(headers: &[(String, String)]) -> Vec<String> {
-    let mut names: Vec<String> = headers.iter().filter(|(n, _)| !n.contains('_')).map(|(n, _)| n.to_ascii_lowercase()).collect();
-    crate::order::sort_dedup(&mut names);
-    names
+    signed_pairs(headers, None).iter().map(|(name, _)| name.to_ascii_lowercase()).collect()
+}
+
+/// The headers that get signed as (name, value) pairs borrowed from `headers`, plus `extra`
+/// (the `Host` the signer adds): names with `_` left out, sorted by lower-cased name, repeats
+/// dropped (the stable sort keeps the first, as a look-up by name finds it).
+fn signed_pairs<'a>(headers: &'a [(String, String)], extra: Option<(&'a str, &'a str)>) -> Vec<(&'a str, &'a str)> {
+    let mut all: Vec<(&str, &str)> = Vec::with_capacity(headers.len() + 1);
+    all.extend(headers.iter().filter(|(n, _)| !n.contains('_')).map(|(n, v)| (n.as_str(), v.as_str())));
+    all.extend(extra);
+    // The crate's one sort, by index (pairs are `Copy`: no generic move-out code).
+    let name = |index: usize| all.get(index).map_or("", |(name, _)| *name);
+    let order = crate::order::stable_order(all.len(), &mut |a, b| cmp_lowercase(name(a), name(b)));
+    let mut signed: Vec<(&str, &str)> = Vec::with_capacity(all.len());
+    for pair in order.iter().filter_map(|&index| all.get(index)) {
+        if signed.last().is_none_or(|(last, _)| !last.eq_ignore_ascii_case(pair.0)) {
+            signed.push(*pair);
+        }
+    }
+    signed
 }
 
 /// What a signature covers; `headers` must include `Host` and `X-Sdk-Date`.
@@ -209,42 +243,71 @@ pub struct Canonical<'a> {
 
 impl Canonical<'_> {
     pub fn canonical_request(&self) -> String {
-        self.canonical_request_with(&crate::text::join(self.signed_headers, ";"))
-    }
-
-    /// The canonical request, given the signed header names already joined with `;`.
-    fn canonical_request_with(&self, joined_names: &str) -> String {
-        let headers_len: usize = self.headers.iter().map(|(n, v)| n.len() + v.len() + 2).sum();
-        let mut out = String::with_capacity(self.method.len() + self.path.len() + self.query.len() + headers_len + joined_names.len() + 72);
-        out.push_str(self.method);
-        out.push('\n');
-        push_canonical_uri(&mut out, self.path);
-        out.push('\n');
-        out.push_str(self.query);
-        out.push('\n');
-        for name in self.signed_headers {
-            let value = self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim()).unwrap_or("");
-            out.push_str(name);
-            out.push(':');
-            out.push_str(value);
-            out.push('\n');
-        }
-        out.push('\n');
-        out.push_str(joined_names);
-        out.push('\n');
-        if self.body.is_empty() {
-            out.push_str(EMPTY_BODY_SHA256);
-        } else {
-            match payload_hash_declared(self.headers) {
-                Some(UNSIGNED_PAYLOAD) => out.push_str(UNSIGNED_PAYLOAD),
-                _ => push_hex(&mut out, &Sha256::digest(self.body)),
-            }
-        }
-        out
+        let signed: Vec<(&str, &str)> = self
+            .signed_headers
+            .iter()
+            .map(|name| (name.as_str(), self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map_or("", |(_, v)| v.as_str())))
+            .collect();
+        let joined_names = crate::text::join(self.signed_headers, ";");
+        write_canonical_request(self.method, self.path, self.query, &signed, &joined_names, self.headers, self.body)
     }
 
     pub fn string_to_sign(&self) -> String {
         string_to_sign(&self.canonical_request(), self.sdk_date)
+    }
+}
+
+/// The canonical request: `signed` are the (name, value) pairs to sign, sorted by lower-cased
+/// name (names are written lower-cased, values trimmed), `joined_names` their names joined
+/// with `;`, and `headers` all the request's headers (for `X-Sdk-Content-Sha256`).
+fn write_canonical_request(
+    method: &str,
+    path: &str,
+    query: &str,
+    signed: &[(&str, &str)],
+    joined_names: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> String {
+    let headers_len: usize = signed.iter().map(|(n, v)| n.len() + v.len() + 2).sum();
+    let mut out = String::with_capacity(method.len() + path.len() + query.len() + headers_len + joined_names.len() + 72);
+    out.push_str(method);
+    out.push('\n');
+    push_canonical_uri(&mut out, path);
+    out.push('\n');
+    out.push_str(query);
+    out.push('\n');
+    for (name, value) in signed {
+        push_lowercase(&mut out, name);
+        out.push(':');
+        out.push_str(value.trim());
+        out.push('\n');
+    }
+    out.push('\n');
+    out.push_str(joined_names);
+    out.push('\n');
+    if body.is_empty() {
+        out.push_str(EMPTY_BODY_SHA256);
+    } else {
+        match payload_hash_declared(headers) {
+            Some(UNSIGNED_PAYLOAD) => out.push_str(UNSIGNED_PAYLOAD),
+            _ => push_hex(&mut out, &Sha256::digest(body)),
+        }
+    }
+    out
+}
+
+/// How `a` and `b` compare lower-cased (ASCII).
+fn cmp_lowercase(a: &str, b: &str) -> Ordering {
+    a.bytes().map(|c| c.to_ascii_lowercase()).cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+}
+
+/// `name` lower-cased (ASCII), without a new string.
+fn push_lowercase(out: &mut String, name: &str) {
+    let start = out.len();
+    out.push_str(name);
+    if let Some(pushed) = out.get_mut(start..) {
+        pushed.make_ascii_lowercase();
     }
 }
 
@@ -265,11 +328,11 @@ fn signature_of(canonical_request: &str, sdk_date: &str, sk: &str) -> String {
         Ok(mac) => mac,
         Err(_) => return String::new(),
     };
-    // The string to sign, fed in its parts (see [`string_to_sign`]).
-    let mut request_hash = String::with_capacity(64);
-    push_hex(&mut request_hash, &Sha256::digest(canonical_request.as_bytes()));
-    for part in [ALGORITHM, "\n", sdk_date, "\n", &request_hash] {
-        mac.update(part.as_bytes());
+    // The string to sign, fed in its parts (see [`string_to_sign`]), the hash in hex on the stack.
+    let mut request_hash = [0u8; 64];
+    hex_into(&mut request_hash, &Sha256::digest(canonical_request.as_bytes()));
+    for part in [ALGORITHM.as_bytes(), b"\n", sdk_date.as_bytes(), b"\n", &request_hash] {
+        mac.update(part);
     }
     hex(&mac.finalize().into_bytes())
 }
@@ -592,15 +655,24 @@ thread_local! {
 /// Splits an absolute URL into `(scheme://authority, authority, path)`; the authority keeps a
 /// non-default port, as the `Host` header a client sends does.
 pub fn split_url(url: &str) -> Result<UrlSplit, SignError> {
-    let last = LAST_SPLIT.try_with(|last| last.take()).ok().flatten();
-    if let Some((text, parts)) = last.filter(|(text, _)| text == url) {
-        let split = parts.clone();
-        let _ = LAST_SPLIT.try_with(|last| last.set(Some((text, parts))));
-        return Ok(split);
-    }
-    let parts = split_url_uncached(url)?;
-    let _ = LAST_SPLIT.try_with(|last| last.set(Some((url.to_owned(), parts.clone()))));
+    let entry = take_split(url)?;
+    let parts = entry.1.clone();
+    keep_split(entry);
     Ok(parts)
+}
+
+/// `(url, its split)`, the last split when `url` is the last URL; [`keep_split`] gives it back,
+/// so [`sign`] reads the parts in place instead of copying them.
+fn take_split(url: &str) -> Result<(String, UrlSplit), SignError> {
+    let last = LAST_SPLIT.try_with(|last| last.take()).ok().flatten();
+    match last.filter(|(text, _)| text == url) {
+        Some(entry) => Ok(entry),
+        None => Ok((url.to_owned(), split_url_uncached(url)?)),
+    }
+}
+
+fn keep_split(entry: (String, UrlSplit)) {
+    let _ = LAST_SPLIT.try_with(|last| last.set(Some(entry)));
 }
 
 fn split_url_uncached(url: &str) -> Result<UrlSplit, SignError> {
@@ -625,32 +697,52 @@ fn split_url_uncached(url: &str) -> Result<UrlSplit, SignError> {
 /// headers the signer also sets agree with it. Returns the caller's headers to send, every
 /// one of them kept.
 fn check_headers(input: &SignInput, authority: &str) -> Result<Vec<(String, String)>, SignError> {
-    let mut seen: Vec<String> = Vec::with_capacity(input.headers.len());
-    for (name, value) in input.headers {
+    // A few headers (the usual case) are each compared with those before them, with no
+    // lower-cased copy; more are looked up among lower-cased names, so the work stays linear.
+    let few = input.headers.len() <= FEW_HEADERS;
+    let mut seen: Vec<String> = Vec::new();
+    for (index, (name, value)) in input.headers.iter().enumerate() {
         if !is_header_name(name) {
             return Err(SignError::HeaderName(name.clone()));
         }
         if !is_header_value(value) {
             return Err(SignError::HeaderValue(name.clone()));
         }
-        let lower = name.to_ascii_lowercase();
-        if seen.contains(&lower) {
+        let repeated = if few {
+            input.headers.iter().take(index).any(|(earlier, _)| earlier.eq_ignore_ascii_case(name))
+        } else {
+            let lower = name.to_ascii_lowercase();
+            let repeated = seen.contains(&lower);
+            seen.push(lower);
+            repeated
+        };
+        if repeated {
             return Err(SignError::DuplicateHeader(name.clone()));
         }
-        let agrees = match lower.as_str() {
-            "authorization" => return Err(SignError::ReservedHeader(name.clone())),
-            "host" => value.trim() == authority,
-            "x-sdk-date" => value.trim() == input.sdk_date,
-            "x-security-token" => input.credentials.security_token.as_deref().is_none_or(|token| token == value.trim()),
-            _ => true,
+        let is = |word: &str| name.eq_ignore_ascii_case(word);
+        let agrees = if is("authorization") {
+            return Err(SignError::ReservedHeader(name.clone()));
+        } else if is("host") {
+            value.trim() == authority
+        } else if is("x-sdk-date") {
+            value.trim() == input.sdk_date
+        } else if is("x-security-token") {
+            input.credentials.security_token.as_deref().is_none_or(|token| token == value.trim())
+        } else {
+            true
         };
         if !agrees {
             return Err(SignError::ConflictingHeader(name.clone()));
         }
-        seen.push(lower);
     }
-    Ok(input.headers.to_vec())
+    // Room for the headers the signer adds (at most four at a time), so no push reallocates.
+    let mut headers = Vec::with_capacity(input.headers.len() + 4);
+    headers.extend_from_slice(input.headers);
+    Ok(headers)
 }
+
+/// Up to this many headers, [`check_headers`] finds a repeated name without lower-casing any.
+const FEW_HEADERS: usize = 16;
 
 /// Whether `date` is a real `YYYYMMDDTHHMMSSZ` date and time.
 pub fn is_real_sdk_date(date: &str) -> bool {
@@ -676,10 +768,19 @@ pub fn sign(input: &SignInput) -> Result<Signed, SignError> {
     if creds.security_token.as_deref().is_some_and(|token| token.is_empty() || !is_header_value(token)) {
         return Err(SignError::BadSecurityToken);
     }
-    let (origin, authority, path) = split_url(input.url)?;
+    let split = take_split(input.url)?;
+    let (origin, authority, path) = &split.1;
+    let signed = sign_split(input, origin, authority, path);
+    keep_split(split);
+    signed
+}
+
+/// [`sign`] once the URL is split.
+fn sign_split(input: &SignInput, origin: &str, authority: &str, path: &str) -> Result<Signed, SignError> {
+    let creds = input.credentials;
     let query = canonical_query(input.query);
 
-    let mut headers = check_headers(input, &authority)?;
+    let mut headers = check_headers(input, authority)?;
     if wants_unsigned_payload(&headers) && header_value(&headers, "x-sdk-content-sha256").is_none() {
         headers.push(("X-Sdk-Content-Sha256".into(), UNSIGNED_PAYLOAD.into()));
     }
@@ -691,26 +792,18 @@ pub fn sign(input: &SignInput) -> Result<Signed, SignError> {
             headers.push(("X-Security-Token".into(), token.clone()));
         }
     }
-    // `Host` is signed but not sent (browsers set it from the URL): added for the signature only.
-    let host_added = header_value(&headers, "host").is_none();
-    if host_added {
-        headers.push(("Host".into(), authority.clone()));
+    // Borrowed pairs, no lower-cased copies. `Host` is signed but not sent (browsers set it
+    // from the URL): added for the signature only.
+    let host = Some(("Host", authority)).filter(|_| header_value(&headers, "host").is_none());
+    let signed = signed_pairs(&headers, host);
+    let mut signed_headers = String::with_capacity(signed.iter().map(|(n, _)| n.len() + 1).sum());
+    for (index, (name, _)) in signed.iter().enumerate() {
+        if index > 0 {
+            signed_headers.push(';');
+        }
+        push_lowercase(&mut signed_headers, name);
     }
-    let names = signed_header_names(&headers);
-    let signed_headers = crate::text::join(&names, ";");
-    let canonical = Canonical {
-        method: input.method,
-        path: &path,
-        query: &query,
-        headers: &headers,
-        signed_headers: &names,
-        body: input.body,
-        sdk_date: input.sdk_date,
-    };
-    let canonical_request = canonical.canonical_request_with(&signed_headers);
-    if host_added {
-        headers.pop();
-    }
+    let canonical_request = write_canonical_request(input.method, path, &query, &signed, &signed_headers, &headers, input.body);
     let signature = signature_of(&canonical_request, input.sdk_date, &creds.sk);
     // As `Authorization::header_value` writes it.
     let mut authorization = String::with_capacity(ALGORITHM.len() + creds.ak.len() + signed_headers.len() + signature.len() + 40);
@@ -720,13 +813,13 @@ pub fn sign(input: &SignInput) -> Result<Signed, SignError> {
     headers.push(("Authorization".into(), authorization));
 
     let mut url = String::with_capacity(origin.len() + path.len() + query.len() + 1);
-    url.push_str(&origin);
-    url.push_str(&wire_path(&path));
+    url.push_str(origin);
+    push_wire_path(&mut url, path);
     if !query.is_empty() {
         url.push('?');
         url.push_str(&query);
     }
-    Ok(Signed { url, headers, host: authority, signed_headers, signature, canonical_request })
+    Ok(Signed { url, headers, host: authority.to_owned(), signed_headers, signature, canonical_request })
 }
 
 #[cfg(test)]
@@ -928,6 +1021,31 @@ mod tests {
         for (headers, want) in cases {
             assert_eq!(sign_with("https://h/x", headers, &c, DATE), Err(want.clone()));
             assert!(want.path().starts_with("/headers/"), "{want:?} names the header");
+        }
+    }
+
+    #[test]
+    fn signed_names_are_lower_cased_sorted_once_each_without_underscores() {
+        let headers: Vec<(String, String)> = [("X-B", "1"), ("a_b", "2"), ("x-a", "3"), ("Content-Type", "j"), ("X-A", "4"), ("B", "5")]
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(signed_header_names(&headers), ["b", "content-type", "x-a", "x-b"]);
+        // The first of two names that differ only in case is the one signed, with its value.
+        let pairs = signed_pairs(&headers, Some(("Host", "h")));
+        assert_eq!(pairs, [("B", "5"), ("Content-Type", "j"), ("Host", "h"), ("x-a", "3"), ("X-B", "1")]);
+    }
+
+    #[test]
+    fn a_repeated_header_is_found_among_few_and_among_many() {
+        let c = creds("AK", None);
+        for count in [FEW_HEADERS - 2, FEW_HEADERS + 4] {
+            let names: Vec<String> = (0..count).map(|i| format!("X-H{i}")).collect();
+            let mut headers: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "1")).collect();
+            assert!(sign_with("https://h/x", &headers, &c, DATE).is_ok(), "{count} distinct headers");
+            headers.push(("x-h1", "2"));
+            headers.push(("X-H1", "3"));
+            assert_eq!(sign_with("https://h/x", &headers, &c, DATE), Err(SignError::DuplicateHeader("x-h1".into())), "{count}");
         }
     }
 
