@@ -583,29 +583,23 @@ impl serde::ser::SerializeMap for Compound<'_> {
     }
 }
 
-impl serde::ser::SerializeStruct for Compound<'_> {
-    type Ok = bool;
-    type Error = Unwritable;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Unwritable> {
-        self.key(key);
-        self.value(value)
-    }
-    fn end(self) -> Result<bool, Unwritable> {
-        self.close()
-    }
+/// Structs and struct variants are written as objects, field by field.
+macro_rules! object_like {
+    ($($trait:ident),+) => {$(
+        impl serde::ser::$trait for Compound<'_> {
+            type Ok = bool;
+            type Error = Unwritable;
+            fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Unwritable> {
+                self.key(key);
+                self.value(value)
+            }
+            fn end(self) -> Result<bool, Unwritable> {
+                self.close()
+            }
+        }
+    )+};
 }
-
-impl serde::ser::SerializeStructVariant for Compound<'_> {
-    type Ok = bool;
-    type Error = Unwritable;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Unwritable> {
-        self.key(key);
-        self.value(value)
-    }
-    fn end(self) -> Result<bool, Unwritable> {
-        self.close()
-    }
-}
+object_like!(SerializeStruct, SerializeStructVariant);
 
 #[cfg(test)]
 mod tests {
